@@ -1,0 +1,48 @@
+"""`artemis-hf`: each subcommand is a set of argument dataclasses handed to one library function."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from transformers import HfArgumentParser
+
+from .data import commands as dataset_commands
+from .data.preprocess import PreprocessOptions
+from .quickstart import QuickstartArguments, quickstart
+
+# (group, command) -> (argument dataclasses, function, summary)
+COMMANDS = {
+    ("dataset", "synthetic"): ((dataset_commands.SyntheticArguments,), dataset_commands.synthetic, "write a synthetic ArtEmis release (CSV + images)"),
+    ("dataset", "build"): ((dataset_commands.ReleaseArguments, PreprocessOptions, dataset_commands.BuildArguments), dataset_commands.build, "build a config and print its preprocessing report"),
+    ("dataset", "export"): ((dataset_commands.ReleaseArguments, PreprocessOptions, dataset_commands.ExportArguments), dataset_commands.export, "write Parquet shards and a dataset card"),
+    ("dataset", "push"): ((dataset_commands.PushArguments,), dataset_commands.push, "upload an export to the Hub"),
+    ("dataset", "stats"): ((dataset_commands.ReleaseArguments, PreprocessOptions, dataset_commands.StatsArguments), dataset_commands.stats, "figures and plots of the reference analysis"),
+    ("dataset", "resize"): ((dataset_commands.ResizeArguments,), dataset_commands.resize, "write resized copies of the images"),
+    ("quickstart", None): ((QuickstartArguments,), quickstart, "run every stage on the embedded synthetic release"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: artemis-hf <command> [--help]", "", "commands:"]
+    for (group, command), (_, _, summary) in COMMANDS.items():
+        lines.append(f"  {group + (' ' + command if command else ''):<22} {summary}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    key = (argv[0], None) if argv and (argv[0], None) in COMMANDS else tuple(argv[:2])
+    if key not in COMMANDS:
+        print(usage(), file=sys.stderr if argv and argv[0] not in ("-h", "--help") else sys.stdout)
+        return 0 if not argv or argv[0] in ("-h", "--help") else 2
+    argument_classes, function, summary = COMMANDS[key]
+    rest = argv[1:] if key[1] is None else argv[2:]
+    parser = HfArgumentParser(argument_classes, prog=f"artemis-hf {' '.join(k for k in key if k)}", description=summary)
+    function(*parser.parse_args_into_dataclasses(rest))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

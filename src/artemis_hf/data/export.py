@@ -1,0 +1,119 @@
+"""Publish builds as plain Parquet plus a dataset card, the layout the Hub serves without custom code."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Sequence
+
+from datasets.table import embed_table_storage
+
+from .builder import CONFIG_NAMES, REPORT_FILENAME, TOKENIZER_FILENAME, build_artemis
+from .preprocess import PreprocessOptions
+
+logger = logging.getLogger(__name__)
+
+CARD_TEMPLATE = Path(__file__).with_name("dataset_card_template.md")
+ROWS_PER_SHARD = 200_000
+ROWS_PER_SHARD_WITH_IMAGES = 2_000  # ~100 KB per 600 px painting: shards of a few hundred MB
+
+
+def export_artemis(
+    csv_path: str | os.PathLike,
+    output_dir: str | os.PathLike,
+    images_dir: str | os.PathLike | None = None,
+    configs: Sequence[str] = CONFIG_NAMES,
+    embed_images: bool = False,
+    pretty_name: str = "ArtEmis",
+    options: PreprocessOptions | None = None,
+    cache_dir: str | None = None,
+) -> Path:
+    """Write `<output_dir>/<config>/<split>-XXXXX-of-YYYYY.parquet` for each config, the build's report and
+    tokenizer beside them, and a README.md whose YAML `configs:` lets `datasets.load_dataset(output_dir, config)`
+    (or the Hub repo it is pushed to) load each config.
+
+    Images travel in `paintings` only (join on `painting_id`): per-annotation configs would repeat each image for
+    every annotation (45 GB on the full release). Without `embed_images` the column keeps local paths (fine on this
+    machine, useless elsewhere); with it the image bytes go into the Parquet files.
+    """
+    unknown = [config for config in configs if config not in CONFIG_NAMES]
+    if unknown or not configs:
+        raise ValueError(f"configs must be a non-empty subset of {list(CONFIG_NAMES)}, got {list(configs)}")
+    if embed_images and images_dir is None:
+        raise ValueError("embed_images=True needs images_dir")
+    output_dir = Path(output_dir)
+    card_configs, summaries = [], {}
+    for config in configs:
+        build = build_artemis(csv_path, images_dir, config, options=options, cache_dir=cache_dir)
+        config_dir = output_dir / config
+        config_dir.mkdir(parents=True, exist_ok=True)
+        for stale in config_dir.glob("*.parquet"):
+            stale.unlink()
+        data_files = []
+        for split, dataset in build.dataset.items():
+            if config != "paintings" and "image" in dataset.features:
+                dataset = dataset.remove_columns("image")
+            _write_split(dataset, config_dir, split, embed_images and "image" in dataset.features)
+            data_files.append({"split": split, "path": f"{config}/{split}-*.parquet"})
+        (config_dir / REPORT_FILENAME).write_text(json.dumps(build.report, indent=1))
+        if build.tokenizer is not None:
+            build.tokenizer.backend_tokenizer.save(str(config_dir / TOKENIZER_FILENAME))
+        card_configs.append({"config_name": config, "data_files": data_files, **({"default": True} if config == "deep-nets" else {})})
+        summaries[config] = {split: len(dataset) for split, dataset in build.dataset.items()}
+    write_dataset_card(output_dir, card_configs, summaries, pretty_name)
+    logger.info("Exported %s to %s", list(configs), output_dir)
+    return output_dir
+
+
+def _write_split(dataset, config_dir: Path, split: str, embed_images: bool) -> None:
+    rows_per_shard = ROWS_PER_SHARD_WITH_IMAGES if embed_images else ROWS_PER_SHARD
+    num_shards = max(1, math.ceil(len(dataset) / rows_per_shard))
+    for index in range(num_shards):
+        shard = dataset.shard(num_shards, index, contiguous=True)
+        if embed_images:  # as `push_to_hub` does: read each referenced file into the table
+            shard = shard.with_format("arrow").map(embed_table_storage, batched=True, batch_size=500, keep_in_memory=True)
+            shard = shard.with_format(None)
+        shard.to_parquet(str(config_dir / f"{split}-{index:05d}-of-{num_shards:05d}.parquet"))
+
+
+def write_dataset_card(output_dir: Path, card_configs: list[dict], summaries: dict, pretty_name: str) -> None:
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    total_rows = max(sum(counts.values()) for counts in summaries.values())
+    card_data = DatasetCardData(
+        pretty_name=pretty_name,
+        language=["en"],
+        license="other",
+        task_categories=["image-to-text", "image-classification", "text-classification"],
+        size_categories=[_size_category(total_rows)],
+        tags=["art", "emotion", "affective-computing", "wikiart"],
+        configs=card_configs,
+    )
+    split_table = "\n".join(
+        f"| {config} | " + ", ".join(f"{split}: {count:,}" for split, count in counts.items()) + " |" for config, counts in summaries.items()
+    )
+    card = DatasetCard.from_template(card_data, template_path=str(CARD_TEMPLATE), pretty_name=pretty_name, split_table=split_table)
+    card.save(str(output_dir / "README.md"))
+
+
+def _size_category(rows: int) -> str:
+    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if rows < limit:
+            return label
+    return "1M<n<10M"
+
+
+def push_artemis(export_dir: str | os.PathLike, repo_id: str, private: bool = False, token: str | None = None, commit_message: str = "Upload ArtEmis Parquet export") -> str:
+    """Upload an `export_artemis` folder to a Hub dataset repo (created if needed); returns the commit URL."""
+    from huggingface_hub import HfApi
+
+    export_dir = Path(export_dir)
+    if not (export_dir / "README.md").is_file():
+        raise FileNotFoundError(f"{export_dir} has no README.md: run `artemis-hf dataset export` into it first")
+    api = HfApi(token=token)
+    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+    commit = api.upload_folder(repo_id=repo_id, repo_type="dataset", folder_path=str(export_dir), commit_message=commit_message)
+    return str(commit.commit_url if hasattr(commit, "commit_url") else commit)

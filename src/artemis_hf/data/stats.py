@@ -1,0 +1,120 @@
+"""The figures of the reference analysis of ArtEmis, as JSON, a short table and plots."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import emotions
+from .preprocess import PreparedRelease, spelled_tokens
+from .text import has_simile
+
+
+def release_statistics(prepared: PreparedRelease, spell_check: bool = True) -> dict:
+    """Annotations, paintings, annotators per painting, utterance lengths, vocabulary, emotion and sentiment shares,
+    paintings with both positive and negative responses or a majority emotion, and the share of similes."""
+    frame, paintings = prepared.annotations, prepared.paintings
+    tokens, _ = spelled_tokens(frame["utterance"], spell_check)
+    lengths = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
+    counts = np.stack(paintings["emotion_histogram"].to_numpy()) if len(paintings) else np.zeros((0, emotions.NUM_EMOTIONS))
+    emotion_counts = counts.sum(axis=0)
+    sentiment_counts = np.bincount(emotions.EMOTION_TO_SENTIMENT_ID, weights=emotion_counts, minlength=3)
+    annotators = paintings["num_annotations"].to_numpy()
+    positive = counts[:, : len(emotions.POSITIVE_EMOTIONS)].sum(axis=1) > 0
+    negative = counts[:, len(emotions.POSITIVE_EMOTIONS) : 8].sum(axis=1) > 0
+    total = max(1, len(frame))
+    return {
+        "annotations": len(frame),
+        "paintings": len(paintings),
+        "art_styles": int(paintings["art_style"].nunique()),
+        "duplicate_rows": int(frame.duplicated(["painting_id", "emotion", "utterance"]).sum()),
+        "annotators_per_painting": _summary(annotators),
+        "tokens_per_utterance": _summary(lengths),
+        "vocabulary_size": len(pc.unique(pc.list_flatten(tokens))),
+        "emotion_shares": {name: float(n / total) for name, n in zip(emotions.EMOTIONS, emotion_counts)},
+        "sentiment_shares": {name: float(n / total) for name, n in zip(emotions.SENTIMENTS, sentiment_counts)},
+        "paintings_with_positive_and_negative": float(np.mean(positive & negative)) if len(paintings) else 0.0,
+        "paintings_with_majority_emotion": float(np.mean(emotions.majority_emotion(counts) >= 0)) if len(paintings) else 0.0,
+        "simile_share": float(has_simile(pa.array(frame["utterance"], pa.string())).mean()) if len(frame) else 0.0,
+    }
+
+
+def _summary(values: np.ndarray) -> dict:
+    if len(values) == 0:
+        return {"mean": 0.0, "median": 0.0, "min": 0, "max": 0}
+    return {"mean": float(np.mean(values)), "median": float(np.median(values)), "min": int(np.min(values)), "max": int(np.max(values))}
+
+
+def format_table(statistics: dict) -> str:
+    """A short plain-text table of the headline figures."""
+    rows = [
+        ("annotations", f"{statistics['annotations']:,}"),
+        ("paintings", f"{statistics['paintings']:,} in {statistics['art_styles']} styles"),
+        ("annotators per painting", "mean {mean:.1f}, median {median:g}, min {min}, max {max}".format(**statistics["annotators_per_painting"])),
+        ("tokens per utterance", "mean {mean:.1f}, median {median:g}, max {max}".format(**statistics["tokens_per_utterance"])),
+        ("vocabulary", f"{statistics['vocabulary_size']:,} words"),
+        ("positive / negative / else", " / ".join(f"{share:.1%}" for share in statistics["sentiment_shares"].values())),
+        ("paintings with pos. and neg.", f"{statistics['paintings_with_positive_and_negative']:.1%}"),
+        ("paintings with a majority", f"{statistics['paintings_with_majority_emotion']:.1%}"),
+        ("utterances with a simile", f"{statistics['simile_share']:.1%}"),
+        *((f"  {name}", f"{share:.1%}") for name, share in statistics["emotion_shares"].items()),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def plot_statistics(prepared: PreparedRelease, output_dir: str | os.PathLike) -> list[Path]:
+    """emotion_distribution.png (share of each emotion) and emotion_by_style.png (emotion shares per art style)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    frame = prepared.annotations
+    shares = np.bincount(frame["emotion"], minlength=emotions.NUM_EMOTIONS) / max(1, len(frame))
+    colors = plt.get_cmap("tab10").colors[: emotions.NUM_EMOTIONS]
+
+    figure, axis = plt.subplots(figsize=(8, 4))
+    axis.bar(emotions.EMOTIONS, shares, color=colors)
+    axis.set_ylabel("share of annotations")
+    axis.set_title(f"Emotions of {len(frame):,} annotations")
+    axis.tick_params(axis="x", rotation=30)
+    figure.tight_layout()
+    paths = [output_dir / "emotion_distribution.png"]
+    figure.savefig(paths[0], dpi=120)
+    plt.close(figure)
+
+    by_style = pd.crosstab(frame["art_style"], frame["emotion"], normalize="index").reindex(columns=range(emotions.NUM_EMOTIONS), fill_value=0)
+    figure, axis = plt.subplots(figsize=(9, 0.3 * len(by_style) + 1.5))
+    left = np.zeros(len(by_style))
+    for emotion_index, name in enumerate(emotions.EMOTIONS):
+        values = by_style[emotion_index].to_numpy()
+        axis.barh(by_style.index, values, left=left, color=colors[emotion_index], label=name)
+        left += values
+    axis.set_xlabel("share of annotations")
+    axis.set_xlim(0, 1)
+    axis.legend(ncol=3, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12))
+    axis.set_title("Emotions per art style")
+    figure.tight_layout()
+    paths.append(output_dir / "emotion_by_style.png")
+    figure.savefig(paths[1], dpi=120)
+    plt.close(figure)
+    return paths
+
+
+def write_statistics(prepared: PreparedRelease, output_dir: str | os.PathLike, spell_check: bool = True) -> dict:
+    """Compute, save statistics.json and the plots in `output_dir`, and return the figures."""
+    statistics = release_statistics(prepared, spell_check)
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "statistics.json").write_text(json.dumps(statistics, indent=1))
+    plot_statistics(prepared, output_dir)
+    return statistics
