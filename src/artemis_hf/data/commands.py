@@ -128,12 +128,11 @@ def push(args: PushArguments) -> str:
 @dataclass
 class StatsArguments:
     output_dir: str = field(default="outputs/statistics", metadata={"help": "Folder for statistics.json and the plots."})
-    no_spell_check: bool = field(default=False, metadata={"help": "Count tokens without the spelling pass."})
 
 
 def stats(release: ReleaseArguments, options: PreprocessOptions, args: StatsArguments) -> dict:
     csv_path, images_dir = release.resolve()
-    figures = write_statistics(prepare_release(csv_path, images_dir, options), args.output_dir, spell_check=not args.no_spell_check)
+    figures = write_statistics(prepare_release(csv_path, images_dir, options), args.output_dir, spell_check=options.spell_check)
     print(format_table(figures))
     print(f"statistics.json, emotion_distribution.png and emotion_by_style.png written to {args.output_dir}")
     return figures

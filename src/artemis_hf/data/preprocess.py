@@ -6,6 +6,7 @@ release (454,684 rows) takes seconds. Every step that removes rows records how m
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass, field
@@ -62,12 +63,15 @@ class PreprocessOptions:
 
 @dataclass
 class PreparedRelease:
-    """Validated annotations (one row each, with `split` and `image`) and per-painting aggregates."""
+    """Validated annotations (one row each, with `split` and `image`) and, on first use, per-painting aggregates."""
 
     annotations: pd.DataFrame
-    paintings: pd.DataFrame
     report: Report
     has_images: bool
+
+    @functools.cached_property
+    def paintings(self) -> pd.DataFrame:
+        return _paintings(self.annotations)
 
 
 @dataclass
@@ -90,7 +94,7 @@ def prepare_release(csv_path: str | os.PathLike, images_dir: str | os.PathLike |
     if images_dir is not None:
         frame = _attach_images(frame, images_dir, options, report)
     report.notes["splits"] = frame["split"].value_counts().reindex(list(SPLITS), fill_value=0).to_dict()
-    return PreparedRelease(frame, _paintings(frame), report, has_images=images_dir is not None)
+    return PreparedRelease(frame, report, has_images=images_dir is not None)
 
 
 def _attach_images(frame: pd.DataFrame, images_dir, options: PreprocessOptions, report: Report) -> pd.DataFrame:

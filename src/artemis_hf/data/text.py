@@ -60,8 +60,13 @@ def clean_utterances(utterances: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     """NFC, lowercase, expand contractions, punctuation to spaces: one vectorised pass per rule over the column."""
     text = pc.utf8_lower(pc.utf8_normalize(utterances, form="NFC"))
     text = pc.replace_substring_regex(text, APOSTROPHES, "'")
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    with_apostrophe = pc.match_substring(text, "'")  # contractions need one; most utterances skip those passes
+    contracted = text.filter(with_apostrophe)
     for pattern, replacement in CONTRACTIONS:
-        text = pc.replace_substring_regex(text, pattern, replacement)
+        contracted = pc.replace_substring_regex(contracted, pattern, replacement)
+    text = pc.replace_with_mask(text, with_apostrophe, contracted)
     return pa.chunked_array([pc.replace_substring_regex(text, PUNCTUATION, " ")])
 
 
