@@ -82,7 +82,7 @@ def _write_split(dataset, config_dir: Path, split: str, embed_images: bool) -> N
 def write_dataset_card(output_dir: Path, card_configs: list[dict], summaries: dict, pretty_name: str) -> None:
     from huggingface_hub import DatasetCard, DatasetCardData
 
-    total_rows = max(sum(counts.values()) for counts in summaries.values())
+    total_rows = max(sum(count or 0 for count in counts.values()) for counts in summaries.values())
     card_data = DatasetCardData(
         pretty_name=pretty_name,
         language=["en"],
@@ -93,13 +93,26 @@ def write_dataset_card(output_dir: Path, card_configs: list[dict], summaries: di
         configs=card_configs,
     )
     split_table = "\n".join(
-        f"| {config} | " + ", ".join(f"{split}: {count:,}" for split, count in counts.items()) + " |" for config, counts in summaries.items()
+        f"| {config} | " + ", ".join(split if count is None else f"{split}: {count:,}" for split, count in counts.items()) + " |"
+        for config, counts in summaries.items()
     )
     card = DatasetCard.from_template(card_data, template_path=str(CARD_TEMPLATE), pretty_name=pretty_name, split_table=split_table)
     card.save(str(output_dir / "README.md"))
 
 
+def write_builder_card(output_dir: str | os.PathLike) -> None:
+    """The card of `dataset_script/`: the export's layout for the full release, whose row counts are not known here."""
+    splits = {"raw": ["train", "validation", "test"], "deep-nets": ["train", "validation", "test", "rest"], "paintings": ["train", "validation", "test"]}
+    card_configs = [
+        {"config_name": config, "data_files": [{"split": s, "path": f"{config}/{s}-*.parquet"} for s in names], **({"default": True} if config == "deep-nets" else {})}
+        for config, names in splits.items()
+    ]
+    write_dataset_card(Path(output_dir), card_configs, {config: dict.fromkeys(names) for config, names in splits.items()}, "ArtEmis")
+
+
 def _size_category(rows: int) -> str:
+    if rows == 0:
+        return "100K<n<1M"  # the full release, whose counts the builder card does not know
     for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if rows < limit:
             return label
