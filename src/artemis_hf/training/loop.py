@@ -1,0 +1,281 @@
+"""The one training loop every model family uses: Accelerate set-up, epochs, early stopping, checkpoints, resume.
+
+A family plugs in through a `TrainingTask` (how to build the model and the batches, how to compute the loss, how to
+save). Losses are returned per item as (sum, count) pairs, so the loop can normalise by the count over the *global*
+batch: one process with batch 2B and two processes with batch B then take the same steps.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import torch
+from accelerate import Accelerator
+from accelerate.utils import DataLoaderConfiguration, set_seed
+from tqdm.auto import tqdm
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINTS_DIR = "checkpoints"
+HISTORY_FILENAME = "log_history.json"
+ARGS_FILENAME = "training_args.json"
+
+
+@dataclass
+class TrainingArguments:
+    output_dir: str = field(metadata={"help": "Where the trained model, checkpoints, logs and plots go."})
+    num_epochs: int = field(default=10, metadata={"help": "Maximum number of epochs."})
+    per_device_batch_size: int = field(default=32, metadata={"help": "Batch size on each process."})
+    gradient_accumulation_steps: int = field(default=1, metadata={"help": "Micro-batches per optimizer step."})
+    learning_rate: float = field(default=1e-3, metadata={"help": "Peak learning rate (a family may set one per parameter group)."})
+    weight_decay: float = 0.0
+    lr_scheduler: Literal["plateau", "cosine", "linear", "constant"] = field(
+        default="plateau", metadata={"help": "plateau: halve the rate when validation loss stalls (the reference)."}
+    )
+    warmup_steps: int = field(default=0, metadata={"help": "Linear warm-up steps (cosine and linear schedules)."})
+    plateau_patience: int = field(default=1, metadata={"help": "Epochs without improvement before the plateau schedule lowers the rate."})
+    max_grad_norm: float | None = field(default=5.0, metadata={"help": "Gradient clipping (the reference clips at 5); None for none."})
+    early_stopping_patience: int | None = field(default=3, metadata={"help": "Stop after this many epochs without a better validation loss."})
+    mixed_precision: Literal["auto", "no", "bf16", "fp16"] = field(
+        default="auto", metadata={"help": "auto: bf16 on a GPU that has it, else fp32 (bf16 is ~8x slower on CPUs without bf16 units)."}
+    )
+    seed: int = 2021
+    num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes."})
+    checkpoint_every_steps: int | None = field(default=None, metadata={"help": "Also save_state every N optimizer steps, not only after each epoch."})
+    keep_checkpoints: int = field(default=2, metadata={"help": "How many of the latest checkpoints to keep."})
+    resume: bool = field(default=False, metadata={"help": "Continue exactly from the latest checkpoint in output_dir."})
+    max_steps: int | None = field(default=None, metadata={"help": "Stop after this many optimizer steps (smoke runs)."})
+    report_to: str | None = field(default=None, metadata={"help": "An Accelerate tracker: tensorboard, wandb, mlflow, ..."})
+    cpu: bool = field(default=False, metadata={"help": "Train on the CPU even when a GPU is present."})
+
+    def __post_init__(self):
+        for name in ("num_epochs", "per_device_batch_size", "gradient_accumulation_steps", "keep_checkpoints"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+
+class TrainingTask:
+    """What a model family provides to the loop. Batches are dicts of tensors."""
+
+    def build_model(self) -> torch.nn.Module:
+        raise NotImplementedError
+
+    def get_dataloaders(self, args: TrainingArguments) -> tuple[torch.utils.data.DataLoader, torch.utils.data.DataLoader]:
+        """(train, validation); the train loader shuffles, Accelerate makes the order depend on seed and epoch only."""
+        raise NotImplementedError
+
+    def item_losses(self, model: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per item of the batch: the summed loss (B,) and how many units it sums over (B,), e.g. tokens."""
+        raise NotImplementedError
+
+    def parameter_groups(self, model: torch.nn.Module, args: TrainingArguments) -> list[dict]:
+        return [{"params": [p for p in model.parameters() if p.requires_grad], "lr": args.learning_rate}]
+
+    def save(self, model: torch.nn.Module, output_dir: Path) -> None:
+        """Write the model (and its processor or tokenizer) with `save_pretrained`."""
+        model.save_pretrained(output_dir)
+
+
+@dataclass
+class Progress:
+    """Loop state saved with every checkpoint, so that a resumed run continues where it stopped."""
+
+    epoch: int = 0
+    batches_done_in_epoch: int = 0
+    global_step: int = 0
+    best_validation_loss: float = math.inf
+    epochs_without_improvement: int = 0
+    epoch_loss_sum: float = 0.0
+    epoch_loss_count: float = 0.0
+    history: list = field(default_factory=list)
+
+    def state_dict(self) -> dict:
+        return asdict(self)
+
+    def load_state_dict(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+
+@dataclass
+class TrainingResult:
+    output_dir: Path
+    best_validation_loss: float
+    history: list
+    stopped_early: bool
+
+
+def make_accelerator(args: TrainingArguments) -> Accelerator:
+    precision = args.mixed_precision
+    if precision == "auto":
+        precision = "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() and not args.cpu else "no"
+    return Accelerator(
+        mixed_precision=precision,
+        gradient_accumulation_steps=args.gradient_accumulation_steps,
+        cpu=args.cpu,
+        log_with=args.report_to,
+        project_dir=args.output_dir,
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
+    )
+
+
+def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
+    """Train `task`'s model; the best model by validation loss is saved in `args.output_dir`."""
+    output_dir = Path(args.output_dir)
+    accelerator = make_accelerator(args)
+    set_seed(args.seed)
+    model = task.build_model()
+    train_loader, validation_loader = task.get_dataloaders(args)
+    optimizer = torch.optim.AdamW(task.parameter_groups(model, args), lr=args.learning_rate, weight_decay=args.weight_decay)
+    model, optimizer, train_loader, validation_loader = accelerator.prepare(model, optimizer, train_loader, validation_loader)
+    steps_per_epoch = math.ceil(len(train_loader) / args.gradient_accumulation_steps)
+    scheduler = make_scheduler(optimizer, args, steps_per_epoch * args.num_epochs)
+    progress = Progress()
+    accelerator.register_for_checkpointing(scheduler, progress)
+
+    if accelerator.is_main_process:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / ARGS_FILENAME).write_text(json.dumps(asdict(args), indent=1))
+    resumed_rng_state = None
+    if args.resume:
+        resume_from = latest_checkpoint(output_dir)
+        if resume_from is None:
+            raise FileNotFoundError(f"--resume: no checkpoint in {output_dir / CHECKPOINTS_DIR}")
+        accelerator.load_state(str(resume_from))
+        if progress.batches_done_in_epoch:  # a mid-epoch checkpoint: see the first batch below
+            resumed_rng_state = torch.get_rng_state()
+        logger.info("Resumed from %s (epoch %d, step %d)", resume_from, progress.epoch, progress.global_step)
+    if args.report_to:
+        accelerator.init_trackers(output_dir.name, config={k: v for k, v in asdict(args).items() if v is not None})
+
+    stopped_early = False
+    bar = tqdm(total=steps_per_epoch * args.num_epochs, initial=progress.global_step, desc="Training", disable=not accelerator.is_local_main_process)
+    while progress.epoch < args.num_epochs and not _reached_max_steps(progress, args):
+        train_loader.set_epoch(progress.epoch)
+        batches = accelerator.skip_first_batches(train_loader, progress.batches_done_in_epoch) if progress.batches_done_in_epoch else train_loader
+        model.train()
+        for batch in batches:
+            if resumed_rng_state is not None:
+                # Starting the loader draws a seed from the global RNG, which the interrupted run did before its
+                # checkpoint: restore the checkpoint's state after that, so dropout draws what it would have drawn.
+                torch.set_rng_state(resumed_rng_state)
+                resumed_rng_state = None
+            with accelerator.accumulate(model):
+                loss_sum, count = task.item_losses(model, batch)
+                loss_sum, count = loss_sum.sum(), count.sum().float()
+                global_count = accelerator.reduce(count.detach(), reduction="sum")
+                # DDP averages gradients over processes, hence the factor: the step is that of sum / global count.
+                accelerator.backward(loss_sum * accelerator.num_processes / global_count.clamp(min=1))
+                if accelerator.sync_gradients and args.max_grad_norm is not None:
+                    accelerator.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+                optimizer.step()
+                if accelerator.sync_gradients and args.lr_scheduler != "plateau":
+                    scheduler.step()
+                optimizer.zero_grad()
+            progress.epoch_loss_sum += accelerator.reduce(loss_sum.detach(), reduction="sum").item()
+            progress.epoch_loss_count += global_count.item()
+            progress.batches_done_in_epoch += 1
+            if accelerator.sync_gradients:
+                progress.global_step += 1
+                bar.update(1)
+                bar.set_postfix(loss=f"{progress.epoch_loss_sum / max(progress.epoch_loss_count, 1):.4f}")
+                if args.checkpoint_every_steps and progress.global_step % args.checkpoint_every_steps == 0:
+                    save_checkpoint(accelerator, output_dir, progress, args.keep_checkpoints)
+                if _reached_max_steps(progress, args):
+                    break
+
+        validation_loss = evaluate_loss(task, model, validation_loader, accelerator)
+        record = {"epoch": progress.epoch + 1, "step": progress.global_step, "train_loss": progress.epoch_loss_sum / max(progress.epoch_loss_count, 1),
+                  "validation_loss": validation_loss, "learning_rate": optimizer.param_groups[0]["lr"]}
+        progress.history.append(record)
+        accelerator.log(record, step=progress.global_step)
+        logger.info("epoch %(epoch)d: train loss %(train_loss).4f, validation loss %(validation_loss).4f", record)
+        if args.lr_scheduler == "plateau":
+            scheduler.step(validation_loss)
+        if validation_loss < progress.best_validation_loss:
+            progress.best_validation_loss, progress.epochs_without_improvement = validation_loss, 0
+            accelerator.wait_for_everyone()
+            if accelerator.is_main_process:
+                task.save(accelerator.unwrap_model(model), output_dir)
+        else:
+            progress.epochs_without_improvement += 1
+        progress.epoch += 1
+        progress.batches_done_in_epoch, progress.epoch_loss_sum, progress.epoch_loss_count = 0, 0.0, 0.0
+        save_checkpoint(accelerator, output_dir, progress, args.keep_checkpoints)
+        if args.early_stopping_patience is not None and progress.epochs_without_improvement >= args.early_stopping_patience:
+            stopped_early = True
+            logger.info("Early stop: no better validation loss for %d epochs", progress.epochs_without_improvement)
+            break
+    bar.close()
+    accelerator.end_training()
+    if accelerator.is_main_process:
+        (output_dir / HISTORY_FILENAME).write_text(json.dumps(progress.history, indent=1))
+        plot_losses(progress.history, output_dir / "loss_curve.png")
+    return TrainingResult(output_dir, progress.best_validation_loss, progress.history, stopped_early)
+
+
+def _reached_max_steps(progress: Progress, args: TrainingArguments) -> bool:
+    return args.max_steps is not None and progress.global_step >= args.max_steps
+
+
+@torch.no_grad()
+def evaluate_loss(task: TrainingTask, model, loader, accelerator: Accelerator) -> float:
+    """Mean loss per unit over the whole validation set, each item counted once across processes."""
+    model.eval()
+    total, count = 0.0, 0.0
+    for batch in loader:
+        loss_sum, item_count = task.item_losses(model, batch)
+        loss_sum, item_count = accelerator.gather_for_metrics((loss_sum.detach().float(), item_count.detach().float()))
+        total += loss_sum.sum().item()
+        count += item_count.sum().item()
+    model.train()
+    return total / count if count else math.nan
+
+
+def make_scheduler(optimizer, args: TrainingArguments, total_steps: int):
+    if args.lr_scheduler == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5, patience=args.plateau_patience)
+    from transformers import get_scheduler
+
+    name = {"cosine": "cosine", "linear": "linear", "constant": "constant_with_warmup"}[args.lr_scheduler]
+    return get_scheduler(name, optimizer, num_warmup_steps=args.warmup_steps, num_training_steps=max(1, total_steps))
+
+
+def save_checkpoint(accelerator: Accelerator, output_dir: Path, progress: Progress, keep: int) -> None:
+    """`save_state` (model, optimizer, scheduler, RNG states, progress) into checkpoints/step-N; keep the latest `keep`."""
+    folder = output_dir / CHECKPOINTS_DIR / f"step-{progress.global_step:08d}"
+    accelerator.save_state(str(folder))
+    if accelerator.is_main_process:
+        for old in sorted((output_dir / CHECKPOINTS_DIR).glob("step-*"))[:-keep]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def latest_checkpoint(output_dir: Path) -> Path | None:
+    folders = sorted((Path(output_dir) / CHECKPOINTS_DIR).glob("step-*"))
+    return folders[-1] if folders else None
+
+
+def plot_losses(history: list[dict], path: Path) -> None:
+    """Train and validation loss per epoch, as PNG."""
+    if not history:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [record["epoch"] for record in history]
+    figure, axis = plt.subplots(figsize=(6, 4))
+    axis.plot(epochs, [record["train_loss"] for record in history], marker="o", label="train")
+    axis.plot(epochs, [record["validation_loss"] for record in history], marker="o", label="validation")
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("loss")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
