@@ -86,7 +86,7 @@ def test_rare_words_become_unk_by_train_frequency(builds):
 def test_builds_are_reproducible_and_options_change_the_cache(synthetic_release, builds, tmp_path):
     again = load_artemis(synthetic_release.csv_path, synthetic_release.images_dir, "raw", cache_dir=str(tmp_path))
     assert painting_sets(again) == painting_sets(builds["raw"].dataset)
-    reseeded = load_artemis(synthetic_release.csv_path, config="raw", seed=7, cache_dir=str(tmp_path))
+    reseeded = load_artemis(synthetic_release.csv_path, config="raw", split_seed=7, cache_dir=str(tmp_path))
     assert painting_sets(reseeded) != painting_sets(again)
 
 

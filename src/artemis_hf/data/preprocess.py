@@ -36,7 +36,7 @@ class PreprocessOptions:
     """Options of the reference preprocessing; the defaults reproduce its "for deep nets" release."""
 
     split_fractions: list[float] = field(default_factory=lambda: list(DEFAULT_FRACTIONS), metadata={"help": "train/validation/test shares of paintings."})
-    seed: int = field(default=DEFAULT_SEED, metadata={"help": "Seed of the painting split."})
+    split_seed: int = field(default=DEFAULT_SEED, metadata={"help": "Seed of the painting split."})
     on_bad_row: Literal["error", "skip"] = field(default="error", metadata={"help": "Invalid CSV rows: raise, or drop and count them."})
     check_images: bool = field(default=True, metadata={"help": "Decode every image once to find truncated or corrupt files."})
     on_bad_image: Literal["error", "skip"] = field(default="error", metadata={"help": "Unreadable images: raise, or treat them as missing."})
@@ -89,7 +89,7 @@ def prepare_release(csv_path: str | os.PathLike, images_dir: str | os.PathLike |
     options = options or PreprocessOptions()
     report = Report()
     frame = read_release(csv_path, options.on_bad_row, report)
-    assignment = split_paintings(frame["painting_id"].unique(), options.split_fractions, options.seed)
+    assignment = split_paintings(frame["painting_id"].unique(), options.split_fractions, options.split_seed)
     frame["split"] = frame["painting_id"].map(assignment)
     if images_dir is not None:
         frame = _attach_images(frame, images_dir, options, report)
