@@ -8,17 +8,21 @@ import sys
 from transformers import HfArgumentParser
 
 from .data import commands as dataset_commands
+from .data.commands import ReleaseArguments
 from .data.preprocess import PreprocessOptions
 from .quickstart import QuickstartArguments, quickstart
+from .training import text_emotion
+from .training.loop import TrainingArguments
 
 # (group, command) -> (argument dataclasses, function, summary)
 COMMANDS = {
     ("dataset", "synthetic"): ((dataset_commands.SyntheticArguments,), dataset_commands.synthetic, "write a synthetic ArtEmis release (CSV + images)"),
-    ("dataset", "build"): ((dataset_commands.ReleaseArguments, PreprocessOptions, dataset_commands.BuildArguments), dataset_commands.build, "build a config and print its preprocessing report"),
-    ("dataset", "export"): ((dataset_commands.ReleaseArguments, PreprocessOptions, dataset_commands.ExportArguments), dataset_commands.export, "write Parquet shards and a dataset card"),
+    ("dataset", "build"): ((ReleaseArguments, PreprocessOptions, dataset_commands.BuildArguments), dataset_commands.build, "build a config and print its preprocessing report"),
+    ("dataset", "export"): ((ReleaseArguments, PreprocessOptions, dataset_commands.ExportArguments), dataset_commands.export, "write Parquet shards and a dataset card"),
     ("dataset", "push"): ((dataset_commands.PushArguments,), dataset_commands.push, "upload an export to the Hub"),
-    ("dataset", "stats"): ((dataset_commands.ReleaseArguments, PreprocessOptions, dataset_commands.StatsArguments), dataset_commands.stats, "figures and plots of the reference analysis"),
+    ("dataset", "stats"): ((ReleaseArguments, PreprocessOptions, dataset_commands.StatsArguments), dataset_commands.stats, "figures and plots of the reference analysis"),
     ("dataset", "resize"): ((dataset_commands.ResizeArguments,), dataset_commands.resize, "write resized copies of the images"),
+    ("train", "text-emotion"): ((ReleaseArguments, PreprocessOptions, text_emotion.TextEmotionArguments, TrainingArguments), text_emotion.training_function, "train a text-to-emotion classifier (LSTM or any encoder)"),
     ("quickstart", None): ((QuickstartArguments,), quickstart, "run every stage on the embedded synthetic release"),
 }
 

@@ -1,0 +1,148 @@
+"""Train a text-to-emotion classifier: the reference LSTM over the dataset's vocabulary, or any Hugging Face encoder.
+
+    artemis-hf train text-emotion --output_dir runs/text-lstm
+    artemis-hf train text-emotion --model_name_or_path bert-base-uncased --learning_rate 2e-5 --output_dir runs/text-bert
+    accelerate launch -m artemis_hf.training.text_emotion --output_dir runs/text-lstm     (many GPUs or nodes)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, HfArgumentParser
+
+from ..data.builder import build_artemis
+from ..data.commands import ReleaseArguments
+from ..data.preprocess import PreprocessOptions
+from ..emotions import EMOTIONS
+from ..models.text_emotion import TextEmotionLSTMConfig, TextEmotionLSTMForSequenceClassification
+from .loop import TrainingArguments, TrainingTask, train
+
+logger = logging.getLogger(__name__)
+
+LSTM = "lstm"
+
+
+@dataclass
+class TextEmotionArguments:
+    model_name_or_path: str = field(
+        default=LSTM,
+        metadata={"help": "'lstm' for the reference LSTM over the dataset's vocabulary, or a Hub encoder / local folder (bert-base-uncased as in the paper)."},
+    )
+    max_length: int = field(default=64, metadata={"help": "Encoder models: truncate utterances to this many tokens."})
+    embedding_dim: int = field(default=128, metadata={"help": "lstm: word embedding size."})
+    hidden_size: int = field(default=128, metadata={"help": "lstm: LSTM state size."})
+    dropout: float = field(default=0.1, metadata={"help": "lstm: dropout."})
+    dataset_name: str | None = field(default=None, metadata={"help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for the embedded default."})
+
+
+class TextEmotionTask(TrainingTask):
+    """Utterance -> one of the 9 emotions, cross-entropy per utterance."""
+
+    def __init__(self, arguments: TextEmotionArguments, splits, vocabulary_tokenizer):
+        self.arguments = arguments
+        self.splits = splits
+        if arguments.model_name_or_path == LSTM:
+            self.tokenizer = vocabulary_tokenizer
+        else:
+            self.tokenizer = AutoTokenizer.from_pretrained(arguments.model_name_or_path)
+
+    def build_model(self):
+        labels = {"id2label": dict(enumerate(EMOTIONS)), "label2id": {name: i for i, name in enumerate(EMOTIONS)}}
+        if self.arguments.model_name_or_path == LSTM:
+            config = TextEmotionLSTMConfig(
+                vocab_size=len(self.tokenizer),
+                embedding_dim=self.arguments.embedding_dim,
+                hidden_size=self.arguments.hidden_size,
+                classifier_hidden_size=self.arguments.hidden_size,
+                dropout=self.arguments.dropout,
+                pad_token_id=self.tokenizer.pad_token_id,
+                **labels,
+            )
+            return TextEmotionLSTMForSequenceClassification(config)
+        return AutoModelForSequenceClassification.from_pretrained(self.arguments.model_name_or_path, num_labels=len(EMOTIONS), **labels)
+
+    def encode(self, split: str):
+        """A dataset of input_ids/attention_mask/labels. The LSTM reads the build's ids, encoders tokenize raw text."""
+        dataset = self.splits[split]
+        if self.arguments.model_name_or_path == LSTM:
+            dataset = dataset.map(lambda rows: {"attention_mask": [[1] * len(ids) for ids in rows["input_ids"]]}, batched=True)
+        else:
+            dataset = dataset.map(
+                lambda rows: self.tokenizer(rows["utterance"], truncation=True, max_length=self.arguments.max_length),
+                batched=True,
+                remove_columns=["input_ids"],
+            )
+        dataset = dataset.rename_column("emotion", "labels")
+        columns = [c for c in ("input_ids", "attention_mask", "token_type_ids", "labels") if c in dataset.column_names]
+        return dataset.select_columns(columns)
+
+    def dataloader(self, split: str, batch_size: int, shuffle: bool) -> torch.utils.data.DataLoader:
+        collator = DataCollatorWithPadding(self.tokenizer)
+        return torch.utils.data.DataLoader(self.encode(split), batch_size=batch_size, shuffle=shuffle, collate_fn=collator)
+
+    def get_dataloaders(self, args: TrainingArguments):
+        return self.dataloader("train", args.per_device_batch_size, True), self.dataloader("validation", args.per_device_batch_size, False)
+
+    def item_losses(self, model, batch):
+        logits = model(**{name: value for name, value in batch.items() if name != "labels"}).logits
+        losses = torch.nn.functional.cross_entropy(logits.float(), batch["labels"], reduction="none")
+        return losses, torch.ones_like(losses)
+
+    def save(self, model, output_dir):
+        model.save_pretrained(output_dir)
+        self.tokenizer.save_pretrained(output_dir)
+
+
+@torch.no_grad()
+def predict_probabilities(model, loader) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities (N, 9), labels (N,)) over a loader."""
+    model.eval()
+    probabilities, labels = [], []
+    for batch in loader:
+        labels.append(batch.pop("labels").numpy())
+        probabilities.append(model(**batch).logits.float().softmax(dim=-1).numpy())
+    return np.concatenate(probabilities), np.concatenate(labels)
+
+
+def training_function(release: ReleaseArguments, options: PreprocessOptions, arguments: TextEmotionArguments, training_args: TrainingArguments) -> dict:
+    """Build the deep-nets config, train, then evaluate the best checkpoint on the test split."""
+    from ..evaluation.classification import classification_figures, eval_results_records, plot_confusion_matrix
+
+    csv_path, _ = release.resolve()
+    build = build_artemis(csv_path, None, "deep-nets", options=options, cache_dir=release.cache_dir)
+    missing = [split for split in ("train", "validation", "test") if split not in build.dataset]
+    if missing:
+        raise ValueError(
+            f"The deep-nets build of {csv_path} has no {missing} split(s) (splits: {list(build.dataset)}); with few, "
+            "heavily annotated paintings they all go to `rest`: pass --rest_min_repetition 0 to keep them."
+        )
+    task = TextEmotionTask(arguments, build.dataset, build.tokenizer)
+    result = train(task, training_args)
+
+    output_dir = Path(training_args.output_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(output_dir)
+    probabilities, labels = predict_probabilities(model, task.dataloader("test", training_args.per_device_batch_size, False))
+    figures = classification_figures(probabilities, labels)
+    plot_confusion_matrix(labels, probabilities.argmax(axis=1), list(EMOTIONS), output_dir / "confusion_matrix.png")
+    dataset_name = arguments.dataset_name or ("synthetic-artemis" if release.csv is None else "ArtEmis")
+    records = eval_results_records(figures, task_type="text-classification", dataset_name=dataset_name, dataset_config="deep-nets", dataset_split="test")
+    (output_dir / "eval_results.json").write_text(json.dumps(records, indent=1))
+    logger.info("Test figures: %s", figures)
+    return {"best_validation_loss": result.best_validation_loss, "test": figures}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = HfArgumentParser((ReleaseArguments, PreprocessOptions, TextEmotionArguments, TrainingArguments))
+    figures = training_function(*parser.parse_args_into_dataclasses(argv))
+    print(json.dumps(figures, indent=1))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
