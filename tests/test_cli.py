@@ -77,3 +77,5 @@ def test_quickstart_console_script_on_the_embedded_default(tmp_path):
     loaded = datasets.load_dataset(summary["dataset_dir"], "deep-nets")
     assert {"train", "validation", "test"} <= set(loaded)
     assert "paintings with a majority" in result.stdout
+    assert summary["text_emotion"]["accuracy"] > 0.5
+    assert (tmp_path / "text-emotion" / "model.safetensors").is_file()
