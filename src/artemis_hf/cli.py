@@ -10,6 +10,8 @@ from transformers import HfArgumentParser
 from .data import commands as dataset_commands
 from .data.commands import ReleaseArguments
 from .data.preprocess import PreprocessOptions
+from .evaluation import commands as evaluation_commands
+from .evaluation.report import EvaluationOptions
 from .quickstart import QuickstartArguments, quickstart
 from .training import text_emotion
 from .training.loop import TrainingArguments
@@ -23,6 +25,7 @@ COMMANDS = {
     ("dataset", "stats"): ((ReleaseArguments, PreprocessOptions, dataset_commands.StatsArguments), dataset_commands.stats, "figures and plots of the reference analysis"),
     ("dataset", "resize"): ((dataset_commands.ResizeArguments,), dataset_commands.resize, "write resized copies of the images"),
     ("train", "text-emotion"): ((ReleaseArguments, PreprocessOptions, text_emotion.TextEmotionArguments, TrainingArguments), text_emotion.training_function, "train a text-to-emotion classifier (LSTM or any encoder)"),
+    ("evaluate", None): ((evaluation_commands.EvaluateArguments, EvaluationOptions), evaluation_commands.evaluate, "score captions against a split, or --compare several speakers"),
     ("quickstart", None): ((QuickstartArguments,), quickstart, "run every stage on the embedded synthetic release"),
 }
 

@@ -113,6 +113,7 @@ def predict_probabilities(model, loader) -> tuple[np.ndarray, np.ndarray]:
 def training_function(release: ReleaseArguments, options: PreprocessOptions, arguments: TextEmotionArguments, training_args: TrainingArguments) -> dict:
     """Build the deep-nets config, train, then evaluate the best checkpoint on the test split."""
     from ..evaluation.classification import classification_figures, eval_results_records, plot_confusion_matrix
+    from ..evaluation.report import write_eval_results
 
     csv_path, _ = release.resolve()
     build = build_artemis(csv_path, None, "deep-nets", options=options, cache_dir=release.cache_dir)
@@ -132,7 +133,7 @@ def training_function(release: ReleaseArguments, options: PreprocessOptions, arg
     plot_confusion_matrix(labels, probabilities.argmax(axis=1), list(EMOTIONS), output_dir / "confusion_matrix.png")
     dataset_name = arguments.dataset_name or ("synthetic-artemis" if release.csv is None else "ArtEmis")
     records = eval_results_records(figures, task_type="text-classification", dataset_name=dataset_name, dataset_config="deep-nets", dataset_split="test")
-    (output_dir / "eval_results.json").write_text(json.dumps(records, indent=1))
+    write_eval_results(records, output_dir)
     logger.info("Test figures: %s", figures)
     return {"best_validation_loss": result.best_validation_loss, "test": figures}
 
