@@ -70,7 +70,7 @@ def test_quickstart_console_script_on_the_embedded_default(tmp_path):
     # The README's main job, as a newcomer runs it: the installed console script, a fresh process, no arguments
     # but where to write.
     script = os.path.join(os.path.dirname(sys.executable), "artemis-hf")
-    result = subprocess.run([script, "quickstart", "--output_dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([script, "quickstart", "--output_dir", str(tmp_path), "--epochs", "2"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((tmp_path / "quickstart.json").read_text())
     assert summary["statistics"]["paintings"] == 600
