@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -249,14 +250,24 @@ def make_scheduler(optimizer, args: TrainingArguments, total_steps: int):
 def save_checkpoint(accelerator: Accelerator, output_dir: Path, progress: Progress, keep: int) -> None:
     """`save_state` (model, optimizer, scheduler, RNG states, progress) into checkpoints/step-N; keep the latest `keep`."""
     folder = output_dir / CHECKPOINTS_DIR / f"step-{progress.global_step:08d}"
-    accelerator.save_state(str(folder))
+    partial = folder.with_name(folder.name + ".partial")  # renamed when complete: a kill mid-save leaves no checkpoint
+    accelerator.save_state(str(partial))
+    accelerator.wait_for_everyone()
     if accelerator.is_main_process:
-        for old in sorted((output_dir / CHECKPOINTS_DIR).glob("step-*"))[:-keep]:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(partial, folder)
+        for old in checkpoints(output_dir)[:-keep]:
             shutil.rmtree(old, ignore_errors=True)
+    accelerator.wait_for_everyone()
+
+
+def checkpoints(output_dir: Path) -> list[Path]:
+    """Complete checkpoints, oldest first."""
+    return sorted(path for path in (Path(output_dir) / CHECKPOINTS_DIR).glob("step-*") if not path.name.endswith(".partial"))
 
 
 def latest_checkpoint(output_dir: Path) -> Path | None:
-    folders = sorted((Path(output_dir) / CHECKPOINTS_DIR).glob("step-*"))
+    folders = checkpoints(output_dir)
     return folders[-1] if folders else None
 
 
