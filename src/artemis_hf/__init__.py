@@ -1,6 +1,6 @@
 """artemis-hf: the ArtEmis affective-art dataset and its models as Hugging Face software."""
 
-from . import models  # noqa: F401  (registers every model family with the Auto classes)
+from . import models, pipelines  # noqa: F401  (Auto classes for every family, and pipeline("artemis-captioning"))
 from .data import build_artemis, load_artemis
 from .emotions import EMOTIONS
 

@@ -13,7 +13,8 @@ from .data.preprocess import PreprocessOptions
 from .evaluation import commands as evaluation_commands
 from .evaluation.report import EvaluationOptions
 from .quickstart import QuickstartArguments, quickstart
-from .training import text_emotion
+from .training import sample as speaker_sample
+from .training import speaker, text_emotion
 from .training.loop import TrainingArguments
 
 # (group, command) -> (argument dataclasses, function, summary)
@@ -25,6 +26,8 @@ COMMANDS = {
     ("dataset", "stats"): ((ReleaseArguments, PreprocessOptions, dataset_commands.StatsArguments), dataset_commands.stats, "figures and plots of the reference analysis"),
     ("dataset", "resize"): ((dataset_commands.ResizeArguments,), dataset_commands.resize, "write resized copies of the images"),
     ("train", "text-emotion"): ((ReleaseArguments, PreprocessOptions, text_emotion.TextEmotionArguments, TrainingArguments), text_emotion.training_function, "train a text-to-emotion classifier (LSTM or any encoder)"),
+    ("train", "speaker"): ((ReleaseArguments, speaker.SpeakerArguments, speaker.SpeakerTrainingArguments), speaker.training_function, "train a speaker: Show-Attend-Tell (sat) or nearest neighbour (nn)"),
+    ("sample", None): ((ReleaseArguments, speaker_sample.SampleArguments), speaker_sample.sample, "caption a split as JSON lines"),
     ("evaluate", None): ((evaluation_commands.EvaluateArguments, EvaluationOptions), evaluation_commands.evaluate, "score captions against a split, or --compare several speakers"),
     ("quickstart", None): ((QuickstartArguments,), quickstart, "run every stage on the embedded synthetic release"),
 }

@@ -1,0 +1,170 @@
+"""`pipeline("artemis-captioning")`: what a painting makes one feel, and why, from any ArtEmis speaker.
+
+    pipe = pipeline("artemis-captioning", model="org/artemis-speaker-sat-emo")
+    pipe("painting.jpg")                  # [{"emotion": "awe", "scores": {... 9 ...}, "generated_text": "..."}]
+    pipe(["a.jpg", "b.jpg"], emotion="sadness", num_beams=5, batch_size=8)
+
+The emotion is one of the speaker's labels, or "auto": the top emotion of an image classifier, the one the speaker's
+config names (`emotion_classifier_name_or_path`) or `pipeline(..., emotion_classifier=name_or_pipeline)`. The two
+models stay separate; the pipeline combines them. A speaker that generates (Show-Attend-Tell) decodes with
+`generate()`; one that retrieves (nearest neighbour) copies a training utterance.
+
+This file imports only torch and transformers: `save_pretrained` copies it next to the model, so that
+`pipeline(model=..., trust_remote_code=True)` runs it where artemis_hf is not installed.
+"""
+
+import math
+
+import torch
+from transformers import Pipeline
+from transformers.image_utils import load_image
+from transformers.modeling_outputs import BaseModelOutput
+
+AUTO = "auto"
+TASK = "artemis-captioning"
+# The task name under which saved models carry this file. Not TASK itself: transformers prefers a repo's pipeline code
+# to an installed task of the same name, and would then demand trust_remote_code from artemis_hf's own users.
+REMOTE_TASK = "artemis-captioning-remote"
+
+
+def _label_key(name: str) -> str:
+    return name.strip().lower().replace("_", " ")
+
+
+class ArtEmisCaptioningPipeline(Pipeline):
+    """Per image, a list of `num_return_sequences` dicts: `emotion` (the one the caption was made for, or None),
+    `scores` ({emotion: probability}, when a classifier ran), `generated_text`, and `attention` when
+    `return_attention=True`: a float tensor (words, grid height, grid width), one map per word of the text."""
+
+    _load_processor = False
+    _load_image_processor = True
+    _load_feature_extractor = False
+    _load_tokenizer = None  # a retrieving speaker has none
+    _pipeline_calls_generate = True
+
+    def __init__(self, *args, emotion_classifier=None, **kwargs):
+        model = kwargs.get("model", args[0] if args else None)
+        self._classifier = emotion_classifier or getattr(model.config, "emotion_classifier_name_or_path", None)
+        super().__init__(*args, **kwargs)
+
+    def save_pretrained(self, save_directory, **kwargs):
+        """The model, tokenizer and image processor, plus this file and `custom_pipelines` (task REMOTE_TASK) for
+        `pipeline(model=..., trust_remote_code=True)` where artemis_hf is not installed."""
+        if TASK in getattr(self, "_registered_impl", {}):
+            self._registered_impl = {REMOTE_TASK: self._registered_impl[TASK]}
+        super().save_pretrained(save_directory, **kwargs)
+
+    @property
+    def labels(self) -> dict[str, int]:
+        return {_label_key(name): int(index) for index, name in self.model.config.id2label.items()}
+
+    def _sanitize_parameters(self, emotion=None, num_beams=None, temperature=None, max_new_tokens=None, num_return_sequences=None,
+                             return_attention=None, generate_kwargs=None, timeout=None):
+        preprocess, forward = {}, {}
+        if timeout is not None:
+            preprocess["timeout"] = timeout
+        if emotion is None and self._classifier is not None:
+            emotion = AUTO
+        if emotion is not None:
+            if emotion != AUTO and _label_key(emotion) not in self.labels:
+                raise ValueError(f"emotion must be one of {list(self.model.config.id2label.values())} or {AUTO!r}, got {emotion!r}")
+            preprocess["emotion"] = emotion
+        generate_kwargs = dict(generate_kwargs or {})
+        for name, value in (("num_beams", num_beams), ("temperature", temperature), ("max_new_tokens", max_new_tokens)):
+            if value is not None:
+                generate_kwargs[name] = value
+        if temperature is not None:
+            generate_kwargs.setdefault("do_sample", True)  # a temperature means sampling (with beams: beam sampling)
+        if generate_kwargs:
+            forward["generate_kwargs"] = generate_kwargs
+        if num_return_sequences is not None:
+            forward["num_return_sequences"] = num_return_sequences
+        if return_attention is not None:
+            forward["return_attention"] = return_attention
+        return preprocess, forward, {}
+
+    def __call__(self, images, **kwargs):
+        """Caption `images`: a path, URL or PIL image, or a list of them (batched with `batch_size=`).
+
+        Options: `emotion` (a label of the speaker, or "auto"), `num_beams`, `temperature` (turns sampling on),
+        `max_new_tokens`, `num_return_sequences`, `return_attention`, `generate_kwargs` (any other `generate()`
+        argument). Returns a list of `num_return_sequences` dicts per image.
+        """
+        if kwargs.get("emotion", self._preprocess_params.get("emotion")) == AUTO:
+            self._load_classifier()  # here, in this process, before any DataLoader worker starts
+        return super().__call__(images, **kwargs)
+
+    def _load_classifier(self) -> None:
+        if self._classifier is None:
+            raise ValueError(
+                f"emotion={AUTO!r} needs an image emotion classifier: the speaker's config names none, so pass "
+                f"pipeline(..., emotion_classifier=...) or an emotion out of {list(self.model.config.id2label.values())}"
+            )
+        if not isinstance(self._classifier, Pipeline):  # a name or path, loaded once
+            from transformers import pipeline
+
+            self._classifier = pipeline("image-classification", model=self._classifier, device=self.device)
+        names = [_label_key(name) for name in self._classifier.model.config.id2label.values()]
+        unknown = [name for name in names if name not in self.labels]
+        if unknown:
+            raise ValueError(f"The emotion classifier's labels {unknown} are not the speaker's {list(self.labels)}")
+        self._to_speaker_label = torch.tensor([self.labels[name] for name in names])
+
+    def preprocess(self, image, emotion=None, timeout=None):
+        image = load_image(image, timeout=timeout)
+        inputs = {"pixel_values": self.image_processor(images=image, return_tensors="pt")["pixel_values"].to(self.dtype)}
+        if emotion == AUTO:
+            classifier_inputs = self._classifier.image_processor(images=image, return_tensors="pt")["pixel_values"]
+            inputs["classifier_pixel_values"] = classifier_inputs.to(self._classifier.dtype)
+        elif emotion is not None:
+            inputs["emotion_ids"] = torch.tensor([self.labels[_label_key(emotion)]])
+        elif getattr(self.model.config, "emotion_grounding", False):
+            raise ValueError(
+                f"This speaker is emotion-grounded: pass emotion= one of {list(self.model.config.id2label.values())}, or "
+                f"{AUTO!r} with an emotion classifier (pipeline(..., emotion_classifier=...))"
+            )
+        return inputs
+
+    def _forward(self, model_inputs, num_return_sequences=1, return_attention=False, generate_kwargs=None):
+        pixel_values, emotion_ids, scores = model_inputs["pixel_values"], model_inputs.get("emotion_ids"), None
+        if "classifier_pixel_values" in model_inputs:
+            scores = self._classifier.model(pixel_values=model_inputs["classifier_pixel_values"]).logits.float().softmax(-1)  # (B, 9)
+            emotion_ids = self._to_speaker_label.to(scores.device)[scores.argmax(-1)]
+        if not self.model.can_generate():  # a retrieving speaker: one training utterance per neighbour
+            found = self.model(pixel_values, emotion_ids=emotion_ids, num_neighbours=num_return_sequences)
+            return {"utterance_ids": found.utterance_ids, "emotion_ids": emotion_ids, "scores": scores}
+
+        grounding = {"emotion_ids": emotion_ids} if self.model.config.emotion_grounding else {}
+        grid = self.model.get_encoder()(pixel_values).last_hidden_state  # once, for generate() and the attention below
+        generate_kwargs = self._prepare_generate_kwargs(generate_kwargs or {}, num_return_sequences=num_return_sequences)
+        # A fresh output object: generate() expands it for the beams in place.
+        sequences = self.model.generate(encoder_outputs=BaseModelOutput(last_hidden_state=grid), **grounding, **generate_kwargs)  # (B * k, T)
+        outputs = {"sequences": sequences.view(len(pixel_values), num_return_sequences, -1), "emotion_ids": emotion_ids, "scores": scores}
+        if return_attention:
+            # Read the chosen captions again with teacher forcing: beam search keeps only the running beams' maps.
+            if grounding:
+                grounding = {"emotion_ids": emotion_ids.repeat_interleave(num_return_sequences, 0)}
+            read = self.model(encoder_outputs=(grid.repeat_interleave(num_return_sequences, 0),), decoder_input_ids=sequences[:, :-1], output_attentions=True, **grounding)
+            attention = read.cross_attentions[0][:, 0]  # (B * k, T - 1, P): step t wrote token t + 1
+            height = round(math.sqrt(attention.shape[-1] * pixel_values.shape[-2] / pixel_values.shape[-1]))
+            outputs["attention"] = attention.reshape(len(pixel_values), num_return_sequences, attention.shape[1], height, -1)
+        return outputs
+
+    def postprocess(self, model_outputs):
+        emotion_ids, scores = model_outputs["emotion_ids"], model_outputs["scores"]
+        emotion = None if emotion_ids is None else self.model.config.id2label[int(emotion_ids[0])]
+        common = {"emotion": emotion}
+        if scores is not None:
+            names = self._classifier.model.config.id2label
+            common["scores"] = {names[index]: float(score) for index, score in enumerate(scores[0])}
+        if "utterance_ids" in model_outputs:
+            return [{**common, "generated_text": text} for text in self.model.utterances(model_outputs["utterance_ids"])[0]]
+
+        results = []
+        for k, ids in enumerate(model_outputs["sequences"][0]):
+            result = {**common, "generated_text": self.tokenizer.decode(ids, skip_special_tokens=True)}
+            if "attention" in model_outputs:
+                words = ~torch.isin(ids[1:], torch.tensor(self.tokenizer.all_special_ids))  # the steps that wrote a word
+                result["attention"] = model_outputs["attention"][0, k][words]
+            results.append(result)
+        return results

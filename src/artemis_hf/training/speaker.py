@@ -1,0 +1,240 @@
+"""Train a speaker on ArtEmis (by default on the embedded synthetic release).
+
+    artemis-hf train speaker --arch sat --emotion_grounding --output_dir runs/sat-emo
+    accelerate launch -m artemis_hf.training.speaker --arch sat --output_dir runs/sat      # many GPUs or nodes
+    artemis-hf train speaker --arch nn --output_dir runs/nn                               # an index, no training
+
+`sat` runs on the shared loop with the reference recipe as the default: Adam, encoder at 1e-4 and decoder at 5e-4,
+the rate halved when the validation loss stalls, gradients clipped at 5, early stopping on the validation loss.
+`--cache_features` freezes the backbone, computes each painting's grid once and trains the decoder alone on them.
+The output folder loads with `pipeline("artemis-captioning", model=output_dir)`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import datasets
+import timm
+import torch
+from accelerate import PartialState
+from accelerate.utils import set_seed
+from torch.nn.utils.rnn import pad_sequence
+from tqdm.auto import tqdm
+from transformers import HfArgumentParser, ViTImageProcessor
+
+from ..data import build_artemis
+from ..data.commands import ReleaseArguments
+from ..data.images import to_rgb
+from ..emotions import EMOTIONS
+from ..models.speaker_nn import SpeakerNNConfig, SpeakerNNModel
+from ..models.speaker_sat import SpeakerSATConfig, SpeakerSATForConditionalGeneration, SpeakerSATProcessor
+from ..models.speaker_sat.modeling_speaker_sat import IGNORE_INDEX, caption_losses, shift_right
+from ..pipelines.captioning import TASK, ArtEmisCaptioningPipeline
+from .loop import TrainingArguments, TrainingResult, TrainingTask, train
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SpeakerArguments:
+    arch: Literal["sat", "nn"] = field(default="sat", metadata={"help": "sat: Show-Attend-Tell; nn: nearest neighbour."})
+    emotion_grounding: bool = field(default=False, metadata={"help": "Feed each utterance's emotion to the decoder (sat)."})
+    backbone: str = field(default="resnet34", metadata={"help": "timm architecture of the image encoder."})
+    pretrained_backbone: bool = field(default=False, metadata={"help": "Start from timm's ImageNet weights, as the reference (needs the Hub)."})
+    feature_layer: int = field(default=-1, metadata={"help": "Backbone stage whose feature map is the grid (-1: the last)."})
+    image_size: int = field(default=256, metadata={"help": "Side of the square the images are resized to."})
+    attention_dim: int = 512
+    decoder_dim: int = 512
+    word_embedding_dim: int = 128
+    dropout: float = 0.1
+    attention_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the doubly-stochastic attention loss."})
+    cache_features: bool = field(default=False, metadata={"help": "Freeze the backbone and train the decoder on grids computed once."})
+    emotion_classifier: str | None = field(default=None, metadata={"help": "Image emotion classifier that the pipeline uses for emotion='auto'."})
+
+
+@dataclass
+class SpeakerTrainingArguments(TrainingArguments):
+    """The shared loop's arguments with the reference recipe as defaults; `learning_rate` is the decoder's."""
+
+    per_device_batch_size: int = field(default=128, metadata={"help": "Batch size on each process (the reference: 128)."})
+    learning_rate: float = field(default=5e-4, metadata={"help": "Decoder learning rate (the reference: 5e-4)."})
+    encoder_learning_rate: float = field(default=1e-4, metadata={"help": "Backbone learning rate (the reference: 1e-4)."})
+
+
+def image_processor(image_size: int) -> ViTImageProcessor:
+    """Resize to a square and normalise with ImageNet statistics, as the reference's transforms."""
+    return ViTImageProcessor(
+        size={"height": image_size, "width": image_size},
+        image_mean=list(timm.data.IMAGENET_DEFAULT_MEAN),
+        image_std=list(timm.data.IMAGENET_DEFAULT_STD),
+    )
+
+
+def load_speaker_data(release: ReleaseArguments):
+    """The deep-nets build (utterances, painting images, tokenizer) of the release the arguments name."""
+    csv_path, images_dir = release.resolve()
+    if images_dir is None:
+        raise ValueError(f"A speaker learns from the paintings: pass --images_dir for the release {csv_path}")
+    return build_artemis(csv_path, images_dir, "deep-nets", cache_dir=release.cache_dir)
+
+
+def paintings_of(split):
+    """One row per painting (its first utterance's), in order of first appearance."""
+    first_rows = {}
+    for index, painting_id in enumerate(split["painting_id"]):
+        first_rows.setdefault(painting_id, index)
+    return split.select(list(first_rows.values()))
+
+
+@torch.no_grad()
+def encode_images(encode, paintings, processor, batch_size: int, device, description: str) -> torch.Tensor:
+    """`encode(pixel_values)` over the `image` column of `paintings`, batch by batch (images are decoded only
+    then), with a progress bar; the results stacked on the CPU."""
+    outputs = []
+    for start in tqdm(range(0, len(paintings), batch_size), desc=description, disable=not PartialState().is_local_main_process):
+        images = [to_rgb(image) for image in paintings[start:start + batch_size]["image"]]
+        outputs.append(encode(processor(images, return_tensors="pt")["pixel_values"].to(device)).cpu())
+    return torch.cat(outputs)
+
+
+class SpeakerTask(TrainingTask):
+    """The Show-Attend-Tell speaker on the shared loop: utterances as labels, painting images (or cached grids)."""
+
+    def __init__(self, release: ReleaseArguments, args: SpeakerArguments):
+        self.args = args
+        build = load_speaker_data(release)
+        self.dataset, self.tokenizer = build.dataset, build.tokenizer
+        self.processor = SpeakerSATProcessor(image_processor(args.image_size), self.tokenizer)
+        self.grids, self.grid_rows = None, None
+
+    def build_model(self) -> SpeakerSATForConditionalGeneration:
+        args = self.args
+        config = SpeakerSATConfig(
+            vocab_size=len(self.tokenizer),
+            backbone=args.backbone,
+            feature_layer=args.feature_layer,
+            attention_dim=args.attention_dim,
+            decoder_dim=args.decoder_dim,
+            word_embedding_dim=args.word_embedding_dim,
+            dropout=args.dropout,
+            attention_loss_weight=args.attention_loss_weight,
+            emotion_grounding=args.emotion_grounding,
+            emotion_classifier_name_or_path=args.emotion_classifier,
+            id2label=dict(enumerate(EMOTIONS)),
+            pad_token_id=self.tokenizer.pad_token_id,
+            bos_token_id=self.tokenizer.bos_token_id,
+            eos_token_id=self.tokenizer.eos_token_id,
+            unk_token_id=self.tokenizer.unk_token_id,
+        )
+        self.model = SpeakerSATForConditionalGeneration(config)
+        if args.pretrained_backbone:
+            self.model.encoder.backbone.load_state_dict(
+                timm.create_model(args.backbone, pretrained=True, features_only=True, out_indices=(args.feature_layer,)).state_dict()
+            )
+        if args.cache_features:
+            self.model.encoder.requires_grad_(False)  # also keeps DDP from waiting for gradients it never gets
+        return self.model
+
+    def get_dataloaders(self, args: TrainingArguments):
+        columns = ["painting_id", "emotion", "input_ids"] + ([] if self.args.cache_features else ["image"])
+        train_split, validation_split = (self.dataset[name].select_columns(columns) for name in ("train", "validation"))
+        if self.args.cache_features:
+            self._cache_grids([self.dataset["train"], self.dataset["validation"]], args.per_device_batch_size)
+        loader = dict(collate_fn=self.collate, num_workers=args.num_workers, batch_size=args.per_device_batch_size)
+        return torch.utils.data.DataLoader(train_split, shuffle=True, **loader), torch.utils.data.DataLoader(validation_split, **loader)
+
+    def _cache_grids(self, splits, batch_size: int) -> None:
+        """Each painting's grid, computed once by the frozen backbone in eval mode (every process computes them all,
+        so that all hold the same numbers without communicating)."""
+        device = PartialState().device
+        encoder = self.model.encoder.to(device).eval()
+        paintings = datasets.concatenate_datasets([paintings_of(split) for split in splits])
+        self.grid_rows = {painting_id: index for index, painting_id in enumerate(paintings["painting_id"])}
+        grids = encode_images(lambda pixels: encoder(pixels).last_hidden_state, paintings, self.processor.image_processor, batch_size, device, "Caching grids")
+        self.grids = grids.half()  # (paintings, P, E): half the memory; the decoder gets them back in float32
+
+    def collate(self, rows: list[dict]) -> dict:
+        labels = [torch.tensor(row["input_ids"][1:]) for row in rows]  # w1 .. wn <eos>
+        batch = {"labels": pad_sequence(labels, batch_first=True, padding_value=IGNORE_INDEX)}
+        if self.args.emotion_grounding:
+            batch["emotion_ids"] = torch.tensor([row["emotion"] for row in rows])
+        if self.grids is not None:
+            batch["grid"] = self.grids[[self.grid_rows[row["painting_id"]] for row in rows]].float()
+        else:
+            batch["pixel_values"] = self.processor.image_processor([to_rgb(row["image"]) for row in rows], return_tensors="pt")["pixel_values"]
+        return batch
+
+    def item_losses(self, model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        config = self.model.config
+        images = {"encoder_outputs": (batch["grid"],)} if "grid" in batch else {"pixel_values": batch["pixel_values"]}
+        outputs = model(
+            **images,
+            decoder_input_ids=shift_right(batch["labels"], config.decoder_start_token_id, config.pad_token_id),
+            emotion_ids=batch.get("emotion_ids"),
+            output_attentions=True,
+        )
+        return caption_losses(outputs.logits, batch["labels"], outputs.cross_attentions[0][:, 0], config.attention_loss_weight)
+
+    def parameter_groups(self, model, args: SpeakerTrainingArguments) -> list[dict]:
+        encoder = [p for p in model.encoder.parameters() if p.requires_grad]
+        decoder = [p for name, p in model.named_parameters() if not name.startswith("encoder.")]
+        return [{"params": decoder, "lr": args.learning_rate}] + ([{"params": encoder, "lr": args.encoder_learning_rate}] if encoder else [])
+
+    def save(self, model, output_dir: Path) -> None:
+        save_speaker(model, self.processor, output_dir)
+
+
+def save_speaker(model, processor: SpeakerSATProcessor, output_dir: Path) -> None:
+    """Model, tokenizer, image processor, processor, and the pipeline code for `trust_remote_code` users."""
+    ArtEmisCaptioningPipeline(model=model, tokenizer=processor.tokenizer, image_processor=processor.image_processor, task=TASK, device=model.device).save_pretrained(output_dir)
+    processor.save_pretrained(output_dir)
+
+
+def build_nn_speaker(release: ReleaseArguments, args: SpeakerArguments, output_dir: str | Path, batch_size: int = 64, seed: int = 2021) -> SpeakerNNModel:
+    """Embed each training painting once and store it with its (cleaned) utterances and their emotions."""
+    build = load_speaker_data(release)
+    train_split = build.dataset["train"]
+    set_seed(seed)  # the backbone's random weights, when no pretrained ones are asked for
+    model = SpeakerNNModel(SpeakerNNConfig(backbone=args.backbone, id2label=dict(enumerate(EMOTIONS)), emotion_classifier_name_or_path=args.emotion_classifier))
+    if args.pretrained_backbone:
+        model.backbone.load_state_dict(timm.create_model(args.backbone, pretrained=True, num_classes=0).state_dict())
+    device = PartialState().device
+    model.to(device).eval()
+    paintings = paintings_of(train_split)
+    processor = image_processor(args.image_size)
+    embeddings = encode_images(model.embed, paintings, processor, batch_size, device, "Embedding paintings")
+    painting_index = {painting_id: index for index, painting_id in enumerate(paintings["painting_id"])}
+    model.set_memory(
+        embeddings,
+        train_split["utterance_spelled"],
+        [painting_index[painting_id] for painting_id in train_split["painting_id"]],
+        train_split["emotion"],
+    )
+    ArtEmisCaptioningPipeline(model=model, image_processor=processor, task=TASK, device=device).save_pretrained(output_dir)
+    return model
+
+
+def training_function(release: ReleaseArguments, args: SpeakerArguments, training_args: SpeakerTrainingArguments) -> TrainingResult | SpeakerNNModel | None:
+    """`artemis-hf train speaker`: the SAT speaker on the shared loop, or the nearest-neighbour speaker's index (built
+    by the main process alone when launched on several)."""
+    if args.arch == "nn":
+        if not PartialState().is_main_process:
+            return None
+        model = build_nn_speaker(release, args, training_args.output_dir, training_args.per_device_batch_size, training_args.seed)
+        logger.info("Nearest-neighbour speaker over %d paintings saved in %s", model.config.num_paintings, training_args.output_dir)
+        return model
+    return train(SpeakerTask(release, args), training_args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = HfArgumentParser((ReleaseArguments, SpeakerArguments, SpeakerTrainingArguments))
+    training_function(*parser.parse_args_into_dataclasses(argv))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    main()

@@ -1,0 +1,89 @@
+"""Pytest plugin: the speakers' session fixtures, trained once and shared by the speaker test modules.
+
+    pytest_plugins = ["speaker_fixtures"]      # in a test module (or once in conftest.py)
+
+- `speaker_release`: a synthetic release big enough to learn from (600 paintings at 64 px) and its datasets cache.
+- `trained_speakers`: an emotion-grounded tiny Show-Attend-Tell speaker trained on it, and the nearest-neighbour
+  speaker over the same training paintings, as saved folders.
+- `text_classifier`: a tiny LSTM text-to-emotion classifier trained on the same release.
+- `single_thread`: torch on one thread for a test module (`pytestmark = pytest.mark.usefixtures("single_thread")`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import torch
+
+from artemis_hf.data.commands import ReleaseArguments
+from artemis_hf.data.synthetic import make_synthetic_release
+
+# The tiny speaker: test_resnet cut at its stride-8 stage (an 8 x 8 grid of 48 channels at 64 px), frozen and cached.
+TINY_SAT = dict(backbone="test_resnet", feature_layer=2, image_size=64, attention_dim=64, decoder_dim=128, word_embedding_dim=64)
+
+
+def tiny_training_arguments(output_dir):
+    from artemis_hf.training.speaker import SpeakerTrainingArguments
+
+    settings = dict(num_epochs=15, per_device_batch_size=64, learning_rate=3e-3, lr_scheduler="constant", early_stopping_patience=None,
+                    mixed_precision="no", cpu=True, keep_checkpoints=1)
+    return SpeakerTrainingArguments(output_dir=str(output_dir), **settings)
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Tiny models run several times faster on one thread: their ops are too small to share, and threads that
+    wait for each other on a busy machine cost more than they bring."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def single_thread():
+    with one_thread():
+        yield
+
+
+@pytest.fixture(scope="session")
+def speaker_release(tmp_path_factory) -> ReleaseArguments:
+    release = make_synthetic_release(tmp_path_factory.mktemp("speaker-release"), num_paintings=600, image_size=64, seed=0)
+    return ReleaseArguments(csv=str(release.csv_path), images_dir=str(release.images_dir), cache_dir=str(tmp_path_factory.mktemp("speaker-cache")))
+
+
+@dataclass
+class TrainedSpeakers:
+    sat: Path
+    nn: Path
+    history: list
+
+
+@pytest.fixture(scope="session")
+def trained_speakers(speaker_release, tmp_path_factory) -> TrainedSpeakers:
+    from artemis_hf.training.speaker import SpeakerArguments, training_function
+
+    root = tmp_path_factory.mktemp("speakers")
+    with one_thread():
+        result = training_function(speaker_release, SpeakerArguments(emotion_grounding=True, cache_features=True, **TINY_SAT), tiny_training_arguments(root / "sat"))
+        training_function(speaker_release, SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64), tiny_training_arguments(root / "nn"))
+    return TrainedSpeakers(root / "sat", root / "nn", result.history)
+
+
+@pytest.fixture(scope="session")
+def text_classifier(speaker_release, tmp_path_factory) -> Path:
+    from artemis_hf.data.preprocess import PreprocessOptions
+    from artemis_hf.training import TrainingArguments
+    from artemis_hf.training.text_emotion import TextEmotionArguments, training_function
+
+    output_dir = tmp_path_factory.mktemp("text-classifier")
+    arguments = TextEmotionArguments(embedding_dim=32, hidden_size=32, dataset_name="synthetic-artemis")
+    training_args = TrainingArguments(output_dir=str(output_dir), num_epochs=4, per_device_batch_size=32, learning_rate=5e-3, lr_scheduler="constant", cpu=True)
+    with one_thread():
+        training_function(speaker_release, PreprocessOptions(), arguments, training_args)
+    return output_dir
