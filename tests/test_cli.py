@@ -70,7 +70,7 @@ def test_quickstart_console_script_on_the_embedded_default(tmp_path):
     # The README's main job, as a newcomer runs it: the installed console script, a fresh process, no arguments
     # but where to write.
     script = os.path.join(os.path.dirname(sys.executable), "artemis-hf")
-    result = subprocess.run([script, "quickstart", "--output_dir", str(tmp_path), "--epochs", "2"], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([script, "quickstart", "--output_dir", str(tmp_path), "--epochs", "2", "--speaker_epochs", "2"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((tmp_path / "quickstart.json").read_text())
     assert summary["statistics"]["paintings"] == 600
@@ -79,3 +79,5 @@ def test_quickstart_console_script_on_the_embedded_default(tmp_path):
     assert "paintings with a majority" in result.stdout
     assert summary["text_emotion"]["accuracy"] > 0.5
     assert (tmp_path / "text-emotion" / "model.safetensors").is_file()
+    assert "speaker-sat" in summary["speaker_table"] and "speaker-nn" in summary["speaker_table"]
+    assert (tmp_path / "evaluation" / "evaluation.json").is_file()

@@ -10,18 +10,26 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .data.builder import build_artemis
 from .data.commands import ReleaseArguments, synthetic_default_release
 from .data.export import export_artemis
 from .data.preprocess import PreprocessOptions, prepare_release
 from .data.stats import format_table, write_statistics
+from .evaluation.report import EvaluationOptions, compare
 from .training.loop import TrainingArguments
+from .training.sample import SampleArguments, sample
+from .training.speaker import SpeakerArguments, SpeakerTrainingArguments, training_function as train_speaker
 from .training.text_emotion import TextEmotionArguments, training_function as train_text_emotion
+
+# A speaker small enough for a laptop CPU: the test backbone cut at stride 8 (an 8 x 8 grid at 64 px), frozen, cached.
+TINY_SPEAKER = dict(backbone="test_resnet", feature_layer=2, image_size=64, attention_dim=64, decoder_dim=128, word_embedding_dim=64)
 
 
 @dataclass
 class QuickstartArguments:
     output_dir: str = field(default="outputs/quickstart", metadata={"help": "Where every stage writes its results."})
-    epochs: int = field(default=4, metadata={"help": "Epochs of each training stage."})
+    epochs: int = field(default=4, metadata={"help": "Epochs of the text classifier."})
+    speaker_epochs: int = field(default=15, metadata={"help": "Epochs of the Show-Attend-Tell speaker."})
 
 
 def quickstart(args: QuickstartArguments) -> dict:
@@ -29,14 +37,14 @@ def quickstart(args: QuickstartArguments) -> dict:
     csv_path, images_dir = synthetic_default_release()
     summary: dict = {}
 
-    print(f"[1/3] dataset: synthetic release at {csv_path}, exported as Parquet")
+    print(f"[1/5] dataset: synthetic release at {csv_path}, exported as Parquet")
     summary["dataset_dir"] = str(export_artemis(csv_path, output_dir / "dataset", images_dir, embed_images=True, pretty_name="Synthetic ArtEmis"))
 
     statistics = write_statistics(prepare_release(csv_path, images_dir), output_dir / "statistics")
     summary["statistics"] = statistics
-    print(f"[2/3] statistics:\n{format_table(statistics)}")
+    print(f"[2/5] statistics:\n{format_table(statistics)}")
 
-    print("[3/3] text-to-emotion LSTM classifier")
+    print("[3/5] text-to-emotion LSTM classifier")
     text = train_text_emotion(
         ReleaseArguments(),
         PreprocessOptions(),
@@ -45,6 +53,27 @@ def quickstart(args: QuickstartArguments) -> dict:
     )
     summary["text_emotion"] = text["test"]
     print("      held-out accuracy {accuracy:.1%} (9-way), {sentiment_accuracy:.1%} (pos/neg/else)".format(**text["test"]))
+
+    print("[4/5] speakers: emotion-grounded Show-Attend-Tell, and the nearest-neighbour baseline")
+    release = ReleaseArguments()
+    train_speaker(
+        release,
+        SpeakerArguments(emotion_grounding=True, cache_features=True, **TINY_SPEAKER),
+        SpeakerTrainingArguments(output_dir=str(output_dir / "speaker-sat"), num_epochs=args.speaker_epochs, per_device_batch_size=64,
+                                 learning_rate=3e-3, lr_scheduler="constant", early_stopping_patience=None),
+    )
+    train_speaker(release, SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64), SpeakerTrainingArguments(output_dir=str(output_dir / "speaker-nn")))
+    captions = [
+        sample(release, SampleArguments(model=str(output_dir / name), emotion="dominant", output=str(output_dir / f"captions-{name}.jsonl")))
+        for name in ("speaker-sat", "speaker-nn")
+    ]
+
+    print("[5/5] evaluation of both speakers on the held-out paintings")
+    references = build_artemis(csv_path, None, "deep-nets").dataset
+    options = EvaluationOptions(text_classifier=str(output_dir / "text-emotion"), meteor=False)
+    table = compare(captions, references, output_dir / "evaluation", options)
+    summary["speaker_table"] = table
+    print(table)
 
     (output_dir / "quickstart.json").write_text(json.dumps(summary, indent=1))
     print(f"Done: results in {output_dir} (dataset loads with datasets.load_dataset({summary['dataset_dir']!r}, 'deep-nets'))")
