@@ -14,7 +14,7 @@ from .evaluation import commands as evaluation_commands
 from .evaluation.report import EvaluationOptions
 from .quickstart import QuickstartArguments, quickstart
 from .training import sample as speaker_sample
-from .training import speaker, text_emotion
+from .training import image_emotion, speaker, text_emotion
 from .training.loop import TrainingArguments
 
 # (group, command) -> (argument dataclasses, function, summary)
@@ -25,6 +25,7 @@ COMMANDS = {
     ("dataset", "push"): ((dataset_commands.PushArguments,), dataset_commands.push, "upload an export to the Hub"),
     ("dataset", "stats"): ((ReleaseArguments, PreprocessOptions, dataset_commands.StatsArguments), dataset_commands.stats, "figures and plots of the reference analysis"),
     ("dataset", "resize"): ((dataset_commands.ResizeArguments,), dataset_commands.resize, "write resized copies of the images"),
+    ("train", "image-emotion"): ((ReleaseArguments, image_emotion.ImageEmotionArguments, TrainingArguments), image_emotion.training_function, "train an image-to-emotion classifier (timm backbone, or hand-crafted features)"),
     ("train", "text-emotion"): ((ReleaseArguments, PreprocessOptions, text_emotion.TextEmotionArguments, TrainingArguments), text_emotion.training_function, "train a text-to-emotion classifier (LSTM or any encoder)"),
     ("train", "speaker"): ((ReleaseArguments, speaker.SpeakerArguments, speaker.SpeakerTrainingArguments), speaker.training_function, "train a speaker: Show-Attend-Tell (sat) or nearest neighbour (nn)"),
     ("sample", None): ((ReleaseArguments, speaker_sample.SampleArguments), speaker_sample.sample, "caption a split as JSON lines"),

@@ -1,3 +1,3 @@
 """Model families, one folder each; importing a family registers it with the Auto classes."""
 
-from . import text_emotion  # noqa: F401
+from . import image_emotion, speaker_nn, speaker_sat, text_emotion  # noqa: F401

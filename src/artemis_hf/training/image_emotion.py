@@ -1,0 +1,321 @@
+"""Train an image-to-emotion classifier: a timm backbone with an MLP head (the reference), or the hand-crafted baseline.
+
+    artemis-hf train image-emotion --output_dir runs/image-emotion
+    artemis-hf train image-emotion --pretrained_backbone --trainable_stages 1 --output_dir runs/reference
+    artemis-hf train image-emotion --label_scheme polarity --style_epochs 5 --stage_schedule 1 2 --output_dir runs/genre
+    artemis-hf train image-emotion --model handcrafted --output_dir runs/handcrafted
+    accelerate launch -m artemis_hf.training.image_emotion --output_dir runs/image-emotion    (many GPUs or nodes)
+
+A run is a sequence of phases, each one call of the shared loop: optionally the auxiliary style/era task first
+("genre then emotion", its head dropped afterwards), then the emotion task once per entry of `--stage_schedule`
+(staged fine-tuning: e.g. `1 2` trains the last block, then the last two). Earlier phases live in
+`output_dir/phases/`, the last one in `output_dir` itself, which ends up with the model, its processor,
+`training_args.json`, `eval_results.json`, `confusion_matrix.png` and `loss_curve.png`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from accelerate import PartialState
+from transformers import AutoModelForImageClassification, HfArgumentParser
+
+from ..data.builder import build_artemis
+from ..data.commands import ReleaseArguments
+from ..data.synthetic import PAINTINGS_NAME
+from ..emotions import EMOTION_TO_SENTIMENT_ID, NUM_EMOTIONS
+from ..models.image_emotion import (
+    LABEL_SCHEMES,
+    HandcraftedEmotionConfig,
+    HandcraftedEmotionForImageClassification,
+    ImageEmotionConfig,
+    ImageEmotionForImageClassification,
+    ImageEmotionImageProcessor,
+    emotion_losses,
+)
+from .loop import HISTORY_FILENAME, TrainingArguments, TrainingTask, latest_checkpoint, train
+
+logger = logging.getLogger(__name__)
+
+# The genre-aware study's four art eras, for the 27 WikiArt styles of ArtEmis.
+ERAS = ("Renaissance", "Baroque to Romanticism", "Modern", "Contemporary")
+STYLE_ERAS = {
+    **dict.fromkeys(("Early_Renaissance", "High_Renaissance", "Northern_Renaissance", "Mannerism_Late_Renaissance"), "Renaissance"),
+    # Ukiyo-e: Edo-period prints, 17th to 19th century.
+    **dict.fromkeys(("Baroque", "Rococo", "Romanticism", "Ukiyo_e"), "Baroque to Romanticism"),
+    **dict.fromkeys(
+        ("Realism", "Impressionism", "Post_Impressionism", "Pointillism", "Symbolism", "Art_Nouveau_Modern", "Fauvism",
+         "Expressionism", "Cubism", "Analytical_Cubism", "Synthetic_Cubism", "Naive_Art_Primitivism"),
+        "Modern",
+    ),  # fmt: skip
+    **dict.fromkeys(
+        ("Abstract_Expressionism", "Action_painting", "Color_Field_Painting", "Minimalism", "Pop_Art", "Contemporary_Realism", "New_Realism"),
+        "Contemporary",
+    ),
+}
+ART_STYLES = tuple(sorted(STYLE_ERAS))
+
+
+@dataclass
+class ImageEmotionArguments:
+    model: Literal["deep", "handcrafted"] = field(
+        default="deep", metadata={"help": "deep: a timm backbone with an MLP head; handcrafted: the CS230 features baseline."}
+    )
+    backbone: str = field(default="resnet34", metadata={"help": "A timm model name (the reference: resnet34)."})
+    backbone_kwargs: str | None = field(default=None, metadata={"help": 'More timm.create_model arguments as JSON, e.g. \'{"output_stride": 8}\'.'})
+    pretrained_backbone: bool = field(default=False, metadata={"help": "Start from timm's ImageNet weights, as the reference (needs the Hub or its cache)."})
+    image_size: int = field(default=256, metadata={"help": "Side of the square model input, in pixels (the reference: 256)."})
+    label_scheme: Literal["emotion", "sentiment", "polarity"] = field(default="emotion", metadata={"help": "9 emotions, pos/neg/else, or pos vs neg."})
+    targets: Literal["histogram", "dominant"] = field(
+        default="histogram",
+        metadata={"help": "histogram: KL divergence from each painting's vote distribution (the reference); dominant: cross-entropy to its top label."},
+    )
+    head_hidden_sizes: list[int] = field(default_factory=lambda: [100], metadata={"help": "Hidden widths of the MLP head."})
+    head_dropout: float = field(default=0.3, metadata={"help": "Dropout in the MLP head."})
+    trainable_stages: int | None = field(default=None, metadata={"help": "Train the backbone's last N stages only (the reference: 1); default all."})
+    stage_schedule: list[int] | None = field(
+        default=None, metadata={"help": "Staged fine-tuning: emotion phases training the last N stages in turn, e.g. 1 2 (num_epochs each)."}
+    )
+    style_epochs: int = field(default=0, metadata={"help": "Genre then emotion: epochs of the auxiliary style/era task before the emotion phases."})
+    style_labels: Literal["era", "style"] = field(default="era", metadata={"help": "Auxiliary labels: the 4 eras or the 27 styles."})
+    augment: Literal["none", "flip", "flip-rotate"] = field(default="flip", metadata={"help": "Training augmentation: horizontal flips, and quarter turns."})
+    palette_size: int = field(default=5, metadata={"help": "handcrafted: dominant colours per image and per label palette."})
+    dataset_name: str | None = field(
+        default=None, metadata={"help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for a synthetic release."}
+    )
+
+    def __post_init__(self):
+        if self.model == "handcrafted" and (self.style_epochs or self.stage_schedule or self.trainable_stages is not None or self.pretrained_backbone):
+            raise ValueError("--style_epochs, --stage_schedule, --trainable_stages and --pretrained_backbone apply to --model deep only")
+        if self.style_epochs < 0:
+            raise ValueError(f"style_epochs must be >= 0, got {self.style_epochs}")
+
+
+@dataclass
+class Phase:
+    name: str
+    num_epochs: int
+    trainable_stages: int | None = None
+    style: bool = False  # train the auxiliary style/era head only
+
+
+def plan_phases(arguments: ImageEmotionArguments, num_epochs: int) -> list[Phase]:
+    phases = [Phase("style", arguments.style_epochs, arguments.trainable_stages, style=True)] if arguments.style_epochs else []
+    for stages in arguments.stage_schedule or [arguments.trainable_stages]:
+        phases.append(Phase("emotion" if stages is None else f"emotion-last-{stages}-stages", num_epochs, stages))
+    return phases
+
+
+def scheme_matrix(label_scheme: str) -> np.ndarray:
+    """(9, K) 0/1 matrix summing emotion votes into the scheme's labels ("something else" has no polarity)."""
+    sentiment = np.eye(3)[EMOTION_TO_SENTIMENT_ID]  # (9, 3)
+    return {"emotion": np.eye(NUM_EMOTIONS), "sentiment": sentiment, "polarity": sentiment[:, :2]}[label_scheme]
+
+
+def scheme_histograms(histograms, label_scheme: str) -> np.ndarray:
+    """Emotion vote counts (N, 9) -> vote counts over the scheme's labels (N, K)."""
+    return np.asarray(histograms, dtype=np.float64).reshape(-1, NUM_EMOTIONS) @ scheme_matrix(label_scheme)
+
+
+def augment_batch(pixel_values: torch.Tensor, augment: str) -> torch.Tensor:
+    """Random horizontal flips, and with "flip-rotate" random quarter turns, per image of (B, C, H, W)."""
+    if augment == "none":
+        return pixel_values
+    flipped = torch.rand(len(pixel_values)) < 0.5
+    pixel_values = torch.where(flipped[:, None, None, None], pixel_values.flip(-1), pixel_values)
+    if augment == "flip-rotate":
+        turns = torch.randint(4, (len(pixel_values),))
+        pixel_values = torch.stack([image.rot90(int(k), dims=(1, 2)) for image, k in zip(pixel_values, turns)])
+    return pixel_values
+
+
+@dataclass
+class PaintingEncoder:
+    """Rows of the paintings config -> pixel_values, labels (vote counts or top label) and, for a style phase,
+    auxiliary_labels (the index of each art style's era or style). A class, so that DataLoader workers pickle it."""
+
+    processor: ImageEmotionImageProcessor
+    label_scheme: str
+    targets: str
+    auxiliary_index: dict[str, int] | None = None  # art style -> auxiliary label
+
+    def __call__(self, rows: dict) -> dict:
+        encoded = {"pixel_values": self.processor(rows["image"], return_tensors="pt")["pixel_values"]}
+        votes = torch.from_numpy(scheme_histograms(rows["emotion_histogram"], self.label_scheme)).float()  # (B, K)
+        if self.targets == "histogram":
+            encoded["labels"] = votes
+        else:  # the top label; ties go to the lower index, a painting without votes for the scheme is ignored
+            encoded["labels"] = torch.where(votes.sum(dim=1) > 0, votes.argmax(dim=1), -100)
+        if self.auxiliary_index is not None:
+            encoded["auxiliary_labels"] = torch.tensor([self.auxiliary_index[style] for style in rows["art_style"]])
+        return encoded
+
+
+def collate_paintings(rows: list[dict], augment: str) -> dict:
+    batch = torch.utils.data.default_collate(rows)
+    batch["pixel_values"] = augment_batch(batch["pixel_values"], augment)
+    return batch
+
+
+class ImageEmotionTask(TrainingTask):
+    """Painting -> label distribution (or top label); in a style phase, painting -> era or style."""
+
+    def __init__(self, arguments: ImageEmotionArguments, splits, phase: Phase, init_from: Path | None = None):
+        self.arguments, self.splits, self.phase, self.init_from = arguments, splits, phase, init_from
+        if arguments.model == "handcrafted":
+            self.processor = ImageEmotionImageProcessor(size={"height": arguments.image_size, "width": arguments.image_size}, do_normalize=False)
+        else:
+            self.processor = ImageEmotionImageProcessor.from_timm(arguments.backbone, size=arguments.image_size)
+        self.auxiliary_labels, self.auxiliary_index = None, None
+        if phase.style:
+            by_era = arguments.style_labels == "era"
+            self.auxiliary_labels = list(ERAS if by_era else ART_STYLES)
+            self.auxiliary_index = {style: self.auxiliary_labels.index(STYLE_ERAS[style] if by_era else style) for style in STYLE_ERAS}
+            unknown = sorted(set().union(*(splits[split]["art_style"] for split in splits)) - set(STYLE_ERAS))
+            if unknown:
+                raise ValueError(f"--style_epochs: art styles without an era in STYLE_ERAS: {unknown}")
+
+    def build_model(self):
+        if self.arguments.model == "handcrafted":
+            config = HandcraftedEmotionConfig(
+                label_scheme=self.arguments.label_scheme, palette_size=self.arguments.palette_size,
+                head_hidden_sizes=self.arguments.head_hidden_sizes, head_dropout=self.arguments.head_dropout,
+            )  # fmt: skip
+            model = HandcraftedEmotionForImageClassification(config)
+            model.fit_palettes((batch["pixel_values"], batch["labels"]) for batch in self.dataloader("train", 64, train=False, targets="histogram"))
+            return model
+        if self.init_from is not None:  # the previous phase's best model; a style head, if any, is dropped
+            model = AutoModelForImageClassification.from_pretrained(self.init_from, auxiliary_labels=self.auxiliary_labels)
+        else:
+            config = ImageEmotionConfig(
+                backbone=self.arguments.backbone,
+                backbone_kwargs=json.loads(self.arguments.backbone_kwargs) if self.arguments.backbone_kwargs else None,
+                label_scheme=self.arguments.label_scheme,
+                head_hidden_sizes=self.arguments.head_hidden_sizes,
+                head_dropout=self.arguments.head_dropout,
+                auxiliary_labels=self.auxiliary_labels,
+            )
+            model = ImageEmotionForImageClassification(config)
+            if self.arguments.pretrained_backbone:
+                load_timm_weights(model)
+        model.set_trainable_stages(self.phase.trainable_stages)
+        return model
+
+    def dataloader(self, split: str, batch_size: int, train: bool, targets: str | None = None, num_workers: int = 0) -> torch.utils.data.DataLoader:
+        encode = PaintingEncoder(self.processor, self.arguments.label_scheme, targets or self.arguments.targets, self.auxiliary_index)
+        dataset = self.splits[split].select_columns(["image", "emotion_histogram", "art_style"]).with_transform(encode)
+        collate = functools.partial(collate_paintings, augment=self.arguments.augment if train else "none")
+        # drop_last in training: batch norm cannot normalise a last batch of one painting.
+        return torch.utils.data.DataLoader(dataset, batch_size, shuffle=train, drop_last=train, collate_fn=collate, num_workers=num_workers)
+
+    def get_dataloaders(self, args: TrainingArguments):
+        return (
+            self.dataloader("train", args.per_device_batch_size, train=True, num_workers=args.num_workers),
+            self.dataloader("validation", args.per_device_batch_size, train=False, num_workers=args.num_workers),
+        )
+
+    def item_losses(self, model, batch):
+        if self.phase.style:
+            logits = model(pixel_values=batch["pixel_values"]).auxiliary_logits
+            losses = torch.nn.functional.cross_entropy(logits.float(), batch["auxiliary_labels"], reduction="none")
+            return losses, torch.ones_like(losses)
+        return emotion_losses(model(pixel_values=batch["pixel_values"]).logits, batch["labels"])
+
+    def save(self, model, output_dir):
+        model.save_pretrained(output_dir)
+        self.processor.save_pretrained(output_dir)
+
+
+def load_timm_weights(model: ImageEmotionForImageClassification) -> None:
+    """Copy timm's pretrained weights for the backbone (downloaded from the Hub, or found in its cache)."""
+    import timm
+
+    try:
+        pretrained = timm.create_model(model.config.backbone, pretrained=True, num_classes=0, **(model.config.backbone_kwargs or {}))
+    except OSError as error:  # offline and not cached, or no such weights
+        raise OSError(f"--pretrained_backbone: timm cannot load weights for {model.config.backbone!r} ({error})") from error
+    model.backbone.load_state_dict(pretrained.state_dict())
+
+
+@torch.no_grad()
+def predict_probabilities(model, loader) -> np.ndarray:
+    """Softmax scores (N, num_labels) for every item of a loader, in order."""
+    model.eval()
+    scores = [model(pixel_values=batch["pixel_values"].to(model.device)).logits.float().softmax(dim=-1).cpu() for batch in loader]
+    return torch.cat(scores).numpy()
+
+
+def evaluate_on_split(task: ImageEmotionTask, model_dir: Path, split: str, dataset_name: str, batch_size: int) -> dict[str, float]:
+    """Test figures of the saved model, its confusion matrix PNG and its eval_results.json records."""
+    from ..evaluation.classification import classification_figures, eval_results_records, plot_confusion_matrix
+    from ..evaluation.report import write_eval_results
+
+    model = AutoModelForImageClassification.from_pretrained(model_dir).to(PartialState().device)
+    probabilities = predict_probabilities(model, task.dataloader(split, batch_size, train=False))
+    votes = scheme_histograms(task.splits[split]["emotion_histogram"], task.arguments.label_scheme)
+    voted = votes.sum(axis=1) > 0  # polarity: paintings with only "something else" votes have no label
+    probabilities, votes = probabilities[voted], votes[voted]
+    labels = votes.argmax(axis=1)
+    figures = classification_figures(probabilities, labels, votes)
+    names = list(LABEL_SCHEMES[task.arguments.label_scheme])
+    plot_confusion_matrix(labels, probabilities.argmax(axis=1), names, model_dir / "confusion_matrix.png")
+    records = eval_results_records(figures, task_type="image-classification", dataset_name=dataset_name, dataset_config="paintings", dataset_split=split)
+    write_eval_results(records, model_dir)
+    return figures
+
+
+def training_function(release: ReleaseArguments, arguments: ImageEmotionArguments, training_args: TrainingArguments) -> dict:
+    """Build the paintings config, run the phases, then evaluate the final model on the test split."""
+    csv_path, images_dir = release.resolve()
+    if images_dir is None:
+        raise ValueError(f"--images_dir is needed to train on images (csv: {csv_path})")
+    splits = build_artemis(csv_path, images_dir, "paintings", cache_dir=release.cache_dir).dataset
+    missing = [split for split in ("train", "validation", "test") if split not in splits]
+    if missing:
+        raise ValueError(f"The paintings build of {csv_path} has no {missing} split(s) (splits: {list(splits)})")
+
+    output_dir = Path(training_args.output_dir)
+    phases = plan_phases(arguments, training_args.num_epochs) if arguments.model == "deep" else [Phase("handcrafted", training_args.num_epochs)]
+    previous, results = None, []
+    for index, phase in enumerate(phases):
+        last = index == len(phases) - 1
+        phase_dir = output_dir if last else output_dir / "phases" / f"{index + 1:02d}-{phase.name}"
+        task = ImageEmotionTask(arguments, splits, phase, init_from=previous)
+        previous = phase_dir
+        if training_args.resume and not last and (phase_dir / HISTORY_FILENAME).is_file():
+            logger.info("Phase %s is complete in %s", phase.name, phase_dir)
+            continue
+        # Resume the phase that was interrupted; later phases start fresh (the first one errors without a checkpoint).
+        resume = training_args.resume and (index == 0 or latest_checkpoint(phase_dir) is not None)
+        logger.info("Phase %d/%d: %s, %d epochs, in %s", index + 1, len(phases), phase.name, phase.num_epochs, phase_dir)
+        results.append(train(task, dataclasses.replace(training_args, output_dir=str(phase_dir), num_epochs=phase.num_epochs, resume=resume)))
+        PartialState().wait_for_everyone()  # every process loads this phase's model next
+
+    figures = {}
+    if PartialState().is_main_process:
+        settings = {**dataclasses.asdict(release), **dataclasses.asdict(arguments), **dataclasses.asdict(training_args)}
+        (output_dir / "training_args.json").write_text(json.dumps(settings, indent=1))
+        # A synthetic release has its generator's synthetic_paintings.csv beside the CSV: never report it as ArtEmis.
+        dataset_name = arguments.dataset_name or ("synthetic-artemis" if Path(csv_path).with_name(PAINTINGS_NAME).is_file() else "ArtEmis")
+        figures = evaluate_on_split(task, output_dir, "test", dataset_name, training_args.per_device_batch_size)
+        logger.info("Test figures: %s", figures)
+    return {"phases": [phase.name for phase in phases], "best_validation_loss": [result.best_validation_loss for result in results], "test": figures}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = HfArgumentParser((ReleaseArguments, ImageEmotionArguments, TrainingArguments))
+    figures = training_function(*parser.parse_args_into_dataclasses(argv))
+    print(json.dumps(figures, indent=1))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
