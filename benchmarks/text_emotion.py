@@ -4,7 +4,7 @@
 The sample's 250 paintings all have 41+ annotations, so the `rest` rule is off and the split is by painting
 (85/5/10): every test utterance is about a painting never seen in training.
 
-    python benchmarks/text_emotion.py [--sample ../shared/data/artemis-sample] [--epochs 3]
+    python benchmarks/text_emotion.py [--sample ../shared/data/artemis-sample] [--epochs 2]
 """
 
 import argparse
@@ -25,7 +25,7 @@ DEFAULT_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "arte
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sample", type=Path, default=DEFAULT_SAMPLE)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--learning_rate", type=float, default=5e-5)
     args = parser.parse_args()
