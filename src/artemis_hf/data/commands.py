@@ -17,6 +17,7 @@ from .images import resize_images
 from .preprocess import PreprocessOptions, prepare_release
 from .release import RELEASE_FILENAME
 from .stats import format_table, write_statistics
+from .synthetic import is_synthetic_release, make_synthetic_release
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,6 @@ def cache_root() -> Path:
 
 def synthetic_default_release() -> tuple[str, str]:
     """(csv_path, images_dir) of the embedded synthetic release, generated on first use."""
-    from .synthetic import make_synthetic_release
-
     name = "synthetic-{num_paintings}p-{image_size}px-seed{seed}".format(**SYNTHETIC_DEFAULT)
     folder = cache_root() / name
     if not (folder / RELEASE_FILENAME).is_file():  # the CSV is written last, so its presence means complete
@@ -67,8 +66,6 @@ class SyntheticArguments:
 
 
 def synthetic(args: SyntheticArguments) -> dict:
-    from .synthetic import make_synthetic_release
-
     release = make_synthetic_release(
         args.output_dir,
         num_paintings=args.paintings,
@@ -106,7 +103,7 @@ class ExportArguments:
 
 def export(release: ReleaseArguments, options: PreprocessOptions, args: ExportArguments) -> Path:
     csv_path, images_dir = release.resolve()
-    name = args.pretty_name or ("Synthetic ArtEmis" if release.csv is None else "ArtEmis")
+    name = args.pretty_name or ("Synthetic ArtEmis" if is_synthetic_release(csv_path) else "ArtEmis")
     folder = export_artemis(csv_path, args.output_dir, images_dir, args.configs, args.embed_images, name, options, release.cache_dir)
     print(f"Exported {args.configs} to {folder}; load with datasets.load_dataset({str(folder)!r}, 'deep-nets')")
     return folder

@@ -37,6 +37,7 @@ from .splits import split_paintings
 
 CSV_NAME = "artemis_dataset_release_v0.csv"
 PAINTINGS_NAME = "synthetic_paintings.csv"  # the factors of each painting, for tests and analyses; not in a release
+SYNTHETIC_DATASET_NAME = "synthetic-artemis"  # results on synthetic data never carry the name of the ArtEmis dataset
 
 # fmt: off
 ART_STYLES: tuple[str, ...] = (
@@ -308,6 +309,16 @@ class SyntheticRelease:
 
     def to_dict(self) -> dict:
         return {key: str(value) if isinstance(value, Path) else value for key, value in asdict(self).items()}
+
+
+def is_synthetic_release(csv_path) -> bool:
+    """Whether a release CSV was written by `make_synthetic_release` (its painting factors lie beside it)."""
+    return Path(csv_path).with_name(PAINTINGS_NAME).is_file()
+
+
+def results_dataset_name(csv_path) -> str:
+    """The dataset name for results on this release: "ArtEmis", or `SYNTHETIC_DATASET_NAME` for a synthetic one."""
+    return SYNTHETIC_DATASET_NAME if is_synthetic_release(csv_path) else "ArtEmis"
 
 
 def make_synthetic_release(

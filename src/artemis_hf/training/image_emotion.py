@@ -30,7 +30,7 @@ from transformers import AutoModelForImageClassification, HfArgumentParser
 
 from ..data.builder import build_artemis
 from ..data.commands import ReleaseArguments
-from ..data.synthetic import PAINTINGS_NAME
+from ..data.synthetic import results_dataset_name
 from ..emotions import EMOTION_TO_SENTIMENT_ID, NUM_EMOTIONS
 from ..models.image_emotion import (
     LABEL_SCHEMES,
@@ -304,7 +304,7 @@ def training_function(release: ReleaseArguments, arguments: ImageEmotionArgument
         settings = {**dataclasses.asdict(release), **dataclasses.asdict(arguments), **dataclasses.asdict(training_args)}
         (output_dir / "training_args.json").write_text(json.dumps(settings, indent=1))
         # A synthetic release has its generator's synthetic_paintings.csv beside the CSV: never report it as ArtEmis.
-        dataset_name = arguments.dataset_name or ("synthetic-artemis" if Path(csv_path).with_name(PAINTINGS_NAME).is_file() else "ArtEmis")
+        dataset_name = arguments.dataset_name or results_dataset_name(csv_path)
         figures = evaluate_on_split(task, output_dir, "test", dataset_name, training_args.per_device_batch_size)
         logger.info("Test figures: %s", figures)
     return {"phases": [phase.name for phase in phases], "best_validation_loss": [result.best_validation_loss for result in results], "test": figures}

@@ -19,6 +19,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, Data
 from ..data.builder import build_artemis
 from ..data.commands import ReleaseArguments
 from ..data.preprocess import PreprocessOptions
+from ..data.synthetic import results_dataset_name
 from ..emotions import EMOTIONS
 from ..models.text_emotion import TextEmotionLSTMConfig, TextEmotionLSTMForSequenceClassification
 from .loop import TrainingArguments, TrainingTask, train
@@ -38,7 +39,7 @@ class TextEmotionArguments:
     embedding_dim: int = field(default=128, metadata={"help": "lstm: word embedding size."})
     hidden_size: int = field(default=128, metadata={"help": "lstm: LSTM state size."})
     dropout: float = field(default=0.1, metadata={"help": "lstm: dropout."})
-    dataset_name: str | None = field(default=None, metadata={"help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for the embedded default."})
+    dataset_name: str | None = field(default=None, metadata={"help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for a synthetic release."})
 
 
 class TextEmotionTask(TrainingTask):
@@ -131,7 +132,7 @@ def training_function(release: ReleaseArguments, options: PreprocessOptions, arg
     probabilities, labels = predict_probabilities(model, task.dataloader("test", training_args.per_device_batch_size, False))
     figures = classification_figures(probabilities, labels)
     plot_confusion_matrix(labels, probabilities.argmax(axis=1), list(EMOTIONS), output_dir / "confusion_matrix.png")
-    dataset_name = arguments.dataset_name or ("synthetic-artemis" if release.csv is None else "ArtEmis")
+    dataset_name = arguments.dataset_name or results_dataset_name(csv_path)
     records = eval_results_records(figures, task_type="text-classification", dataset_name=dataset_name, dataset_config="deep-nets", dataset_split="test")
     write_eval_results(records, output_dir)
     logger.info("Test figures: %s", figures)
