@@ -50,7 +50,8 @@ class AdditiveAttention(nn.Module):
 
     def forward(self, keys: torch.Tensor, grid: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # keys = self.key(grid): (B, P, A), computed once per image; grid: (B, P, E); h: (B, D)
-        alpha = self.score(F.relu(keys + self.query(h).unsqueeze(1))).squeeze(-1).softmax(-1)  # (B, P)
+        # In place: (B, P, A) is the largest tensor of a step, and a second one costs more than the arithmetic.
+        alpha = self.score(F.relu(keys + self.query(h).unsqueeze(1), inplace=True)).squeeze(-1).softmax(-1)  # (B, P)
         context = torch.bmm(alpha.unsqueeze(1), grid).squeeze(1)  # (B, E)
         return context, alpha
 
@@ -101,7 +102,10 @@ def caption_losses(logits, labels, attention, attention_loss_weight: float) -> t
     penalty, whatever batches or processes the set is split into.
     """
     mask = labels != IGNORE_INDEX  # (B, T)
-    token_loss = F.cross_entropy(logits.float().transpose(1, 2), labels, ignore_index=IGNORE_INDEX, reduction="none")  # (B, T)
+    # Over (B*T, V) rows: a (B, V, T) view would send the softmax over strided memory and the backward through the
+    # 2-d loss, each several times slower on a CPU for a 14k-word vocabulary.
+    token_loss = F.cross_entropy(logits.float().flatten(0, 1), labels.flatten(), ignore_index=IGNORE_INDEX, reduction="none")
+    token_loss = token_loss.view(labels.shape)  # (B, T)
     counts = mask.sum(1)
     coverage = (attention.float() * mask.unsqueeze(-1)).sum(1)  # (B, P)
     penalty = ((1 - coverage) ** 2).mean(-1)  # (B,)
