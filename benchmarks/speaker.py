@@ -11,7 +11,8 @@ Phases: backbone_forward, backbone_forward_backward, train_step (forward, backwa
 6-31 tokens), decoder_train_step (the same on cached grids, backbone frozen), caption_beam5 (the batch at once,
 30 steps) and caption_beam5_one_image (the reference's way: one image at a time). Two more phases time only the matrix
 products that the reference decoder cannot do without (the LSTM cell and the vocabulary projection: for every beam at
-every step when captioning, forward and backward over the padded batch when training): the floor plus these is the
+every step when captioning; when training, the cell forward and backward over the padded batch and the projection
+over its real tokens): the floor plus these is the
 best that any implementation of this architecture can do in this precision on this machine.
 """
 
@@ -36,7 +37,6 @@ def run_phase(phase: str, args) -> dict:
     import torch
 
     from artemis_hf.models.speaker_sat import SpeakerSATConfig, SpeakerSATForConditionalGeneration
-    from artemis_hf.models.speaker_sat.modeling_speaker_sat import caption_losses, shift_right
 
     torch.manual_seed(0)
     if args.threads:
@@ -56,9 +56,7 @@ def run_phase(phase: str, args) -> dict:
     backbone = timm.create_model(args.backbone, pretrained=False, features_only=True, out_indices=(-1,)).to(device, memory_format=memory_format)
 
     def speaker_loss(**images_or_grids):
-        out = model(**images_or_grids, decoder_input_ids=shift_right(labels, 1, 0), emotion_ids=emotion_ids, output_attentions=True)
-        sums, counts = caption_losses(out.logits, labels, out.cross_attentions[0][:, 0], 1.0)
-        return sums.sum() / counts.sum()
+        return model(**images_or_grids, labels=labels, emotion_ids=emotion_ids).loss
 
     def training_step(loss_fn, parameters):
         optimizer = torch.optim.Adam(parameters)
@@ -79,7 +77,7 @@ def run_phase(phase: str, args) -> dict:
         model.train()
         work, items = training_step(lambda: speaker_loss(pixel_values=images), list(model.parameters())), args.batch_size
     elif phase.startswith("decoder_products"):
-        work, items = decoder_products(model, labels.shape[1], args.batch_size, training=phase.endswith("train")), args.batch_size
+        work, items = decoder_products(model, labels, training=phase.endswith("train")), args.batch_size
     elif phase == "decoder_train_step":
         model.train()
         with torch.no_grad(), autocast:
@@ -120,24 +118,26 @@ def run_phase(phase: str, args) -> dict:
     return figures
 
 
-def decoder_products(model, train_steps: int, batch_size: int, training: bool):
+def decoder_products(model, labels, training: bool):
     """The speaker's own LSTM cell and vocabulary projection on random inputs of the sizes a caption batch gives them."""
     import torch
 
     cell, projection = model.decoder.lstm, model.lm_head
+    batch_size, train_steps = labels.shape
     rows, steps = (batch_size, train_steps) if training else (batch_size * BEAMS, CAPTION_STEPS)
     device = projection.weight.device
     inputs = torch.randn(steps, rows, cell.input_size, device=device)
     state = (torch.zeros(rows, cell.hidden_size, device=device),) * 2
+    tokens = int((labels != -100).sum())
 
     def work():
         h, c = state
-        if training:  # the cell step by step, then the projection of every position at once, then backward
+        if training:  # the cell over the padded batch step by step, the projection of the real tokens, backward
             outputs = []
             for x in inputs:
                 h, c = cell(x, (h, c))
                 outputs.append(h)
-            projection(torch.stack(outputs)).float().mean().backward()
+            projection(torch.stack(outputs).flatten(0, 1)[:tokens]).float().mean().backward()
         else:  # each step needs the previous step's words
             for x in inputs:
                 h, c = cell(x, (h, c))

@@ -9,7 +9,6 @@ from transformers.modeling_outputs import BaseModelOutput
 from artemis_hf.data import build_tokenizer
 from artemis_hf.models.speaker_nn import SpeakerNNConfig, SpeakerNNModel
 from artemis_hf.models.speaker_sat import SpeakerSATConfig, SpeakerSATForConditionalGeneration, SpeakerSATProcessor
-from artemis_hf.models.speaker_sat.modeling_speaker_sat import caption_losses
 from artemis_hf.training.speaker import image_processor
 
 WORDS = ["the", "red", "blue", "circles", "waves", "make", "me", "feel", "calm", "sad", "so", "it", "is"]
@@ -48,11 +47,29 @@ def test_forward_shapes_and_loss(images, emotion_ids):
     [attention] = out.cross_attentions
     assert attention.shape == (3, 1, 4, 16)  # (batch, head, steps, 4 x 4 cells)
     torch.testing.assert_close(attention.sum(-1), torch.ones(3, 1, 4))
-    sums, counts = caption_losses(out.logits, labels, attention[:, 0], model.config.attention_loss_weight)
-    assert counts.tolist() == [4, 2, 4]
-    torch.testing.assert_close(out.loss, sums.sum() / counts.sum())
+    # Each caption: its tokens' cross-entropy, plus the attention penalty once per token, written out here.
+    expected_sums = []
+    for logits, caption, alpha in zip(out.logits, labels, attention[:, 0]):
+        n = int((caption != -100).sum())
+        token_loss = torch.nn.functional.cross_entropy(logits[:n], caption[:n], reduction="sum")
+        expected_sums.append(token_loss + model.config.attention_loss_weight * ((1 - alpha[:n].sum(0)) ** 2).mean() * n)
+    torch.testing.assert_close(out.caption_loss_sums, torch.stack(expected_sums))
+    assert out.caption_token_counts.tolist() == [4, 2, 4]
+    torch.testing.assert_close(out.loss, out.caption_loss_sums.sum() / 10)
     token_loss = torch.nn.functional.cross_entropy(out.logits.transpose(1, 2), labels, ignore_index=-100)
     assert out.loss > token_loss  # plus the doubly-stochastic attention penalty
+
+
+def test_training_projects_only_the_labelled_tokens_and_gets_the_same_loss(images, emotion_ids):
+    model = tiny_speaker(emotion_grounding=True)  # dropout 0; grids in, so that batch norm plays no part
+    grid = model.get_encoder()(images).last_hidden_state.detach()
+    labels = torch.tensor([[5, 6, 7, 2], [8, 2, -100, -100], [9, 10, 11, 2]])
+    evaluated = model(encoder_outputs=(grid,), labels=labels, emotion_ids=emotion_ids)
+    trained = model.train()(encoder_outputs=(grid,), labels=labels, emotion_ids=emotion_ids)
+    assert trained.logits is None
+    torch.testing.assert_close(trained.caption_loss_sums, evaluated.caption_loss_sums)
+    trained.loss.backward()
+    assert model.lm_head.weight.grad.abs().sum() > 0
 
 
 def test_clear_errors_name_the_argument(images):

@@ -32,7 +32,7 @@ from ..data.images import to_rgb
 from ..emotions import EMOTIONS
 from ..models.speaker_nn import SpeakerNNConfig, SpeakerNNModel
 from ..models.speaker_sat import SpeakerSATConfig, SpeakerSATForConditionalGeneration, SpeakerSATProcessor
-from ..models.speaker_sat.modeling_speaker_sat import IGNORE_INDEX, caption_losses, shift_right
+from ..models.speaker_sat.modeling_speaker_sat import IGNORE_INDEX
 from ..pipelines.captioning import TASK, ArtEmisCaptioningPipeline
 from .loop import TrainingArguments, TrainingResult, TrainingTask, train
 
@@ -169,15 +169,9 @@ class SpeakerTask(TrainingTask):
         return batch
 
     def item_losses(self, model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
-        config = self.model.config
         images = {"encoder_outputs": (batch["grid"],)} if "grid" in batch else {"pixel_values": batch["pixel_values"]}
-        outputs = model(
-            **images,
-            decoder_input_ids=shift_right(batch["labels"], config.decoder_start_token_id, config.pad_token_id),
-            emotion_ids=batch.get("emotion_ids"),
-            output_attentions=True,
-        )
-        return caption_losses(outputs.logits, batch["labels"], outputs.cross_attentions[0][:, 0], config.attention_loss_weight)
+        outputs = model(**images, labels=batch["labels"], emotion_ids=batch.get("emotion_ids"))
+        return outputs.caption_loss_sums, outputs.caption_token_counts
 
     def parameter_groups(self, model, args: SpeakerTrainingArguments) -> list[dict]:
         encoder = [p for p in model.encoder.parameters() if p.requires_grad]

@@ -10,6 +10,8 @@ for attention, so a step costs one LSTM cell, never a pass over the caption so f
 `pixel_values` (grid features cached from a frozen backbone); `emotion_ids` ground a model with `emotion_grounding`.
 """
 
+from dataclasses import dataclass
+
 import timm
 import torch
 import torch.nn.functional as F
@@ -94,22 +96,21 @@ class SpeakerSATDecoder(nn.Module):
         return torch.stack(outputs, 1), torch.stack(alphas, 1), (h, c, keys)
 
 
-def caption_losses(logits, labels, attention, attention_loss_weight: float) -> tuple[torch.Tensor, torch.Tensor]:
+def caption_losses(token_logits, labels, attention, attention_loss_weight: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Per caption (B,): summed token cross-entropy plus the doubly-stochastic attention penalty, and its token count.
 
-    The penalty, mean over cells of (1 - attention the cell got over the caption)^2, counts once per token of its
-    caption: sum / count over any set of captions is then the mean token loss plus the weighted, token-weighted mean
-    penalty, whatever batches or processes the set is split into.
+    `token_logits` (N, V) are the logits of the N positions that `labels` (B, T) keep, in row-major order
+    (`logits[labels != -100]`). The penalty, mean over cells of (1 - attention the cell got over the caption)^2,
+    counts once per token of its caption: sum / count over any set of captions is then the mean token loss plus the
+    weighted, token-weighted mean penalty, whatever batches or processes the set is split into.
     """
     mask = labels != IGNORE_INDEX  # (B, T)
-    # Over (B*T, V) rows: a (B, V, T) view would send the softmax over strided memory and the backward through the
-    # 2-d loss, each several times slower on a CPU for a 14k-word vocabulary.
-    token_loss = F.cross_entropy(logits.float().flatten(0, 1), labels.flatten(), ignore_index=IGNORE_INDEX, reduction="none")
-    token_loss = token_loss.view(labels.shape)  # (B, T)
+    token_loss = F.cross_entropy(token_logits.float(), labels[mask], reduction="none")  # (N,)
+    token_sums = torch.zeros(labels.shape, dtype=token_loss.dtype, device=labels.device).masked_scatter(mask, token_loss).sum(1)
     counts = mask.sum(1)
     coverage = (attention.float() * mask.unsqueeze(-1)).sum(1)  # (B, P)
     penalty = ((1 - coverage) ** 2).mean(-1)  # (B,)
-    return token_loss.sum(1) + attention_loss_weight * penalty * counts, counts
+    return token_sums + attention_loss_weight * penalty * counts, counts
 
 
 def shift_right(labels: torch.Tensor, start_token_id: int, pad_token_id: int) -> torch.Tensor:
@@ -117,6 +118,18 @@ def shift_right(labels: torch.Tensor, start_token_id: int, pad_token_id: int) ->
     inputs = labels.new_full(labels.shape, start_token_id)
     inputs[:, 1:] = labels[:, :-1]
     return inputs.masked_fill(inputs == IGNORE_INDEX, pad_token_id)
+
+
+@dataclass
+class SpeakerSATOutput(Seq2SeqLMOutput):
+    r"""
+    caption_loss_sums (`torch.FloatTensor` of shape `(batch,)`, with `labels`): each caption's summed token loss plus
+        its attention penalty (see `caption_losses`); `loss` is their sum over the sum of `caption_token_counts`.
+    caption_token_counts (`torch.LongTensor` of shape `(batch,)`, with `labels`): each caption's number of tokens.
+    """
+
+    caption_loss_sums: torch.FloatTensor | None = None
+    caption_token_counts: torch.LongTensor | None = None
 
 
 class SpeakerSATForConditionalGeneration(PreTrainedModel, GenerationMixin):
@@ -177,14 +190,17 @@ class SpeakerSATForConditionalGeneration(PreTrainedModel, GenerationMixin):
         output_attentions: bool | None = None,
         return_dict: bool | None = None,
         **kwargs,
-    ) -> Seq2SeqLMOutput:
+    ) -> SpeakerSATOutput:
         r"""
         pixel_values (`torch.FloatTensor` of shape `(batch, 3, height, width)`): the images, or pass `encoder_outputs`.
         decoder_input_ids (`torch.LongTensor` of shape `(batch, steps)`): caption so far, starting with `<sos>`;
             made from `labels` when omitted. With `past_key_values`, only the tokens not yet fed.
         emotion_ids (`torch.LongTensor` of shape `(batch,)`): indices into `config.id2label`; required when
             `config.emotion_grounding`.
-        labels (`torch.LongTensor` of shape `(batch, steps)`): `w1 .. wn <eos>`, -100 where padded.
+        labels (`torch.LongTensor` of shape `(batch, steps)`): `w1 .. wn <eos>`, -100 where padded. In training mode
+            the vocabulary is then projected at the labelled positions only and `logits` is None (as Liger's fused
+            loss does): a padded batch of ArtEmis captions is about 40% padding, and the projection onto 14k words is
+            the decoder's largest cost. In eval mode `logits` come back whole.
         encoder_outputs: grid features `(batch, cells, channels)` as the encoder gives them, e.g. cached.
         past_key_values: `(h, c, keys)` returned by the previous call with `use_cache=True`.
         output_attentions: return the attention over the grid cells of each step as `cross_attentions`:
@@ -202,15 +218,22 @@ class SpeakerSATForConditionalGeneration(PreTrainedModel, GenerationMixin):
                 raise ValueError("Pass decoder_input_ids (the caption so far) or labels (the caption to learn); got neither")
             decoder_input_ids = shift_right(labels, self.config.decoder_start_token_id, self.config.pad_token_id)
 
-        hidden, attention, state = self.decoder(decoder_input_ids, grid, emotion_ids, past_key_values)
-        logits = self.lm_head(self.dropout(hidden))  # (B, T, V)
-        loss = None
+        hidden, attention, state = self.decoder(decoder_input_ids, grid, emotion_ids, past_key_values)  # (B, T, D)
+        kept = labels != IGNORE_INDEX if labels is not None else None
+        if kept is not None and self.training:
+            logits, token_logits = None, self.lm_head(self.dropout(hidden[kept]))  # (N, V) for the N labelled tokens
+        else:
+            logits = self.lm_head(self.dropout(hidden))  # (B, T, V)
+            token_logits = logits[kept] if kept is not None else None
+        loss = loss_sums = counts = None
         if labels is not None:
-            loss_sums, counts = caption_losses(logits, labels, attention, self.config.attention_loss_weight)
+            loss_sums, counts = caption_losses(token_logits, labels, attention, self.config.attention_loss_weight)
             loss = loss_sums.sum() / counts.sum()
-        return Seq2SeqLMOutput(
+        return SpeakerSATOutput(
             loss=loss,
             logits=logits,
+            caption_loss_sums=loss_sums,
+            caption_token_counts=counts,
             past_key_values=state if use_cache else None,
             cross_attentions=(attention.unsqueeze(1),) if output_attentions else None,
             encoder_last_hidden_state=grid,
