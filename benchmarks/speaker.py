@@ -5,7 +5,7 @@ same batch.
 Prints one JSON object per device (the CPU, and the GPU when there is one): for each phase its rate, seconds per
 batch and peak memory, each phase in a fresh process so that the peak is its own; and the ratios to the floor.
 
-    python benchmarks/speaker.py [--batch_size 32] [--image_size 256] [--backbone resnet34] [--repeats 3] [--threads N]
+    python benchmarks/speaker.py [--batch_size 32] [--image_size 256] [--backbone resnet34] [--repeats 5] [--threads N]
 
 Phases: backbone_forward, backbone_forward_backward, train_step (forward, backward, clipping, Adam; captions of
 6-31 tokens), decoder_train_step (the same on cached grids, backbone frozen), caption_beam5 (the batch at once,
@@ -176,7 +176,7 @@ def main() -> None:
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--image_size", type=int, default=256)
     parser.add_argument("--backbone", default="resnet34")
-    parser.add_argument("--repeats", type=int, default=3, help="Timed runs per phase after one warm-up; the best counts.")
+    parser.add_argument("--repeats", type=int, default=5, help="Timed runs per phase after one warm-up; the best counts (a shared machine is noisy).")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default).")
     parser.add_argument("--channels_last", action=argparse.BooleanOptionalAction, default=True, help="NHWC images and convolutions (faster on CPUs).")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
