@@ -12,8 +12,8 @@ Phases: backbone_forward, backbone_forward_backward, train_step (forward, backwa
 30 steps) and caption_beam5_one_image (the reference's way: one image at a time). Two more phases time only the matrix
 products that the reference decoder cannot do without (the LSTM cell and the vocabulary projection: for every beam at
 every step when captioning; when training, the cell forward and backward over the padded batch and the projection
-over its real tokens): the floor plus these is the
-best that any implementation of this architecture can do in this precision on this machine.
+over its real tokens): the floor plus these is the best that any implementation of this architecture can do in this
+precision on this machine.
 """
 
 from __future__ import annotations
