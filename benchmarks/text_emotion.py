@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from artemis_hf.data.commands import ReleaseArguments
+from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.data.preprocess import PreprocessOptions
-from artemis_hf.training.loop import TrainingArguments
-from artemis_hf.training.text_emotion import TextEmotionArguments, training_function
+from artemis_hf.training.arguments import TextEmotionArguments, TrainingArguments
+from artemis_hf.training.text_emotion import training_function
 
 DEFAULT_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "artemis-sample"
 

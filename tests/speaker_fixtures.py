@@ -18,15 +18,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from artemis_hf.data.commands import ReleaseArguments
+from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.data.synthetic import make_synthetic_release
-
-# The tiny speaker: test_resnet cut at its stride-8 stage (an 8 x 8 grid of 48 channels at 64 px), frozen and cached.
-TINY_SAT = dict(backbone="test_resnet", feature_layer=2, image_size=64, attention_dim=64, decoder_dim=128, word_embedding_dim=64)
+from artemis_hf.quickstart import TINY_SPEAKER
 
 
 def tiny_training_arguments(output_dir):
-    from artemis_hf.training.speaker import SpeakerTrainingArguments
+    from artemis_hf.training.arguments import SpeakerTrainingArguments
 
     settings = dict(num_epochs=15, per_device_batch_size=64, learning_rate=3e-3, lr_scheduler="constant", early_stopping_patience=None,
                     mixed_precision="no", cpu=True, keep_checkpoints=1)
@@ -66,11 +64,14 @@ class TrainedSpeakers:
 
 @pytest.fixture(scope="session")
 def trained_speakers(speaker_release, tmp_path_factory) -> TrainedSpeakers:
-    from artemis_hf.training.speaker import SpeakerArguments, training_function
+    from artemis_hf.training.arguments import SpeakerArguments
+    from artemis_hf.training.speaker import training_function
 
     root = tmp_path_factory.mktemp("speakers")
     with one_thread():
-        result = training_function(speaker_release, SpeakerArguments(emotion_grounding=True, cache_features=True, **TINY_SAT), tiny_training_arguments(root / "sat"))
+        # The quickstart's tiny speaker, frozen and cached.
+        sat = SpeakerArguments(emotion_grounding=True, cache_features=True, **TINY_SPEAKER)
+        result = training_function(speaker_release, sat, tiny_training_arguments(root / "sat"))
         training_function(speaker_release, SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64), tiny_training_arguments(root / "nn"))
     return TrainedSpeakers(root / "sat", root / "nn", result.history)
 
@@ -78,8 +79,8 @@ def trained_speakers(speaker_release, tmp_path_factory) -> TrainedSpeakers:
 @pytest.fixture(scope="session")
 def text_classifier(speaker_release, tmp_path_factory) -> Path:
     from artemis_hf.data.preprocess import PreprocessOptions
-    from artemis_hf.training import TrainingArguments
-    from artemis_hf.training.text_emotion import TextEmotionArguments, training_function
+    from artemis_hf.training.arguments import TextEmotionArguments, TrainingArguments
+    from artemis_hf.training.text_emotion import training_function
 
     output_dir = tmp_path_factory.mktemp("text-classifier")
     arguments = TextEmotionArguments(embedding_dim=32, hidden_size=32, dataset_name="synthetic-artemis")

@@ -167,7 +167,7 @@ def test_wrong_types_are_named():
 
 
 def test_spice_without_its_models_says_so_and_downloads_nothing():
-    from artemis_hf.evaluation.meteor import pycocoevalcap_dir
+    from artemis_hf.evaluation.meteor_scorer import pycocoevalcap_dir
     from artemis_hf.evaluation.standard import SPICE_MODELS
 
     if all((pycocoevalcap_dir("spice") / "lib" / name).is_file() for name in SPICE_MODELS):

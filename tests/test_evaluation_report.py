@@ -8,6 +8,7 @@ from huggingface_hub import EvalResult
 
 from artemis_hf.data import PreprocessOptions, build_artemis
 from artemis_hf.data.export import export_artemis
+from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.evaluation import (
     EvaluationOptions,
     bleu,
@@ -156,11 +157,25 @@ def test_captions_of_unknown_paintings_are_named(deep_nets, tmp_path):
 def test_command_runs_both_modes_and_refuses_mixing_them(deep_nets, speakers, tmp_path, capsys):
     folder = tmp_path / "saved"
     deep_nets.save_to_disk(str(folder))
-    figures = evaluate(EvaluateArguments(references=str(folder), captions=str(speakers[0]), output_dir=str(tmp_path / "one")), FAST)
+    release = ReleaseArguments()
+    figures = evaluate(release, EvaluateArguments(references=str(folder), captions=str(speakers[0]), output_dir=str(tmp_path / "one")), FAST)
     assert figures["bleu_1"] == pytest.approx(1.0) and "| copier |" in capsys.readouterr().out
-    evaluate(EvaluateArguments(references=str(folder), compare=[str(path) for path in speakers], output_dir=str(tmp_path / "two")), FAST)
+    evaluate(release, EvaluateArguments(references=str(folder), compare=[str(path) for path in speakers], output_dir=str(tmp_path / "two")), FAST)
     assert "| parrot |" in capsys.readouterr().out
     with pytest.raises(ValueError, match="either --captions FILE or --compare"):
-        evaluate(EvaluateArguments(references=str(folder)), FAST)
+        evaluate(release, EvaluateArguments(references=str(folder)), FAST)
     with pytest.raises(ValueError, match="--model_dir goes with --captions"):
-        evaluate(EvaluateArguments(references=str(folder), compare=[str(speakers[0])], model_dir=str(tmp_path)), FAST)
+        evaluate(release, EvaluateArguments(references=str(folder), compare=[str(speakers[0])], model_dir=str(tmp_path)), FAST)
+
+
+def test_command_takes_its_references_from_a_release_csv(synthetic_release, speakers, tmp_path, capsys):
+    release = ReleaseArguments(csv=str(synthetic_release.csv_path), cache_dir=str(tmp_path / "cache"))
+    arguments = EvaluateArguments(captions=str(speakers[0]), output_dir=str(tmp_path / "out"), model_dir=str(tmp_path / "model"))
+    figures = evaluate(release, arguments, FAST)
+    assert figures["bleu_1"] > 0.95  # the copier's captions, against references spelled as the default build spells them
+    records = json.loads((tmp_path / "model" / "eval_results.json").read_text())
+    assert {record["dataset_name"] for record in records} == {"synthetic-artemis"}  # never ArtEmis's name
+    with pytest.raises(ValueError, match="not both"):
+        evaluate(release, EvaluateArguments(references=str(tmp_path), captions=str(speakers[0])), FAST)
+    with pytest.raises(FileNotFoundError, match="nowhere.jsonl: no such file"):
+        evaluate(release, EvaluateArguments(compare=[str(speakers[0]), str(tmp_path / "nowhere.jsonl")]), FAST)

@@ -17,9 +17,10 @@ from PIL import Image
 from safetensors.torch import load_file
 from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageClassification, pipeline
 
-from artemis_hf.data.commands import ReleaseArguments
+from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.data.images import to_rgb as dataset_to_rgb
-from artemis_hf.data.synthetic import ART_STYLES, make_synthetic_release
+from artemis_hf.data.sources import ART_STYLES
+from artemis_hf.data.synthetic import make_synthetic_release
 from artemis_hf.emotions import EMOTIONS
 from artemis_hf.models.image_emotion import (
     HandcraftedEmotionConfig,
@@ -32,8 +33,8 @@ from artemis_hf.models.image_emotion import (
     grad_cam,
 )
 from artemis_hf.models.image_emotion.modeling_handcrafted_emotion import IMAGE_FEATURES
-from artemis_hf.training import TrainingArguments
-from artemis_hf.training.image_emotion import STYLE_ERAS, ImageEmotionArguments, load_timm_weights, scheme_histograms, training_function
+from artemis_hf.training.arguments import ImageEmotionArguments, TrainingArguments
+from artemis_hf.training.image_emotion import STYLE_ERAS, load_timm_weights, scheme_histograms, training_function
 
 TINY_BACKBONE = {"backbone": "resnet10t", "backbone_kwargs": {"channels": [8, 16, 32, 64], "stem_width": 8}}
 

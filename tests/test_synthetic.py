@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from artemis_hf.data import synthetic
+from artemis_hf.data.sources import ART_STYLES
 from artemis_hf.data.splits import split_paintings
-from artemis_hf.data.synthetic import ART_STYLES, SENTENCE_PATTERNS, make_synthetic_release
+from artemis_hf.data.synthetic import make_synthetic_release, model
+from artemis_hf.data.synthetic import words as word_tables
+from artemis_hf.data.synthetic.words import SENTENCE_PATTERNS
 from artemis_hf.data.text import SIMILE_PHRASES
 from artemis_hf.emotions import EMOTIONS, histograms, majority_emotion
 
@@ -127,9 +129,9 @@ def test_held_out_paintings_use_unseen_nuisance_combinations(paintings):
 def test_disagreement_is_plausible_and_bayes_ceilings_match_observations(release, annotations, paintings):
     disagree = annotations["emotion"] != annotations["emotion_main"]
     assert 0.17 < disagree.mean() < 0.23
-    assert release.bayes_accuracy == pytest.approx(1 - synthetic.DISAGREEMENT)
+    assert release.bayes_accuracy == pytest.approx(1 - model.DISAGREEMENT)
     assert 1 - disagree.mean() == pytest.approx(release.bayes_accuracy, abs=0.03)
-    factors = {emotion: set(pair) for emotion, pair in synthetic.EMOTION_FACTORS.items()}
+    factors = {emotion: set(pair) for emotion, pair in model.EMOTION_FACTORS.items()}
     shares_a_factor = [
         felt == "something else" or bool(factors[felt] & factors[main])
         for felt, main in annotations.loc[disagree, ["emotion", "emotion_main"]].values
@@ -167,7 +169,7 @@ def test_vocabulary_is_real_english_but_for_a_few_misspellings(release, rows):
     known = set(wordfreq.top_n_list("en", 500_000, wordlist="large"))
     vocabulary = {word for pattern in SENTENCE_PATTERNS for word in words(re.sub(r"\{\w+\}", " ", pattern))}
     for table in WORD_TABLES:
-        vocabulary |= set(words(" ".join(" ".join(phrases) for phrases in getattr(synthetic, table).values())))
+        vocabulary |= set(words(" ".join(" ".join(phrases) for phrases in getattr(word_tables, table).values())))
     assert vocabulary <= known, sorted(vocabulary - known)
     misspelled = rows["utterance"].map(lambda text: not set(words(text)) <= known)
     assert 0.003 < misspelled.mean() < 0.025 and misspelled.mean() <= release.misspelled_share + 1e-9
@@ -175,15 +177,15 @@ def test_vocabulary_is_real_english_but_for_a_few_misspellings(release, rows):
 
 def test_utterances_describe_their_painting_and_carry_the_felt_emotion(annotations):
     said = annotations["utterance"].map(words).map(set)
-    colour_words = set(words(" ".join(" ".join(phrases) for phrases in synthetic.COLOUR_WORDS.values())))
-    shown = annotations["colour"].map(synthetic.COLOUR_WORDS) + annotations["colour2"].map(synthetic.COLOUR_WORDS)
+    colour_words = set(words(" ".join(" ".join(phrases) for phrases in word_tables.COLOUR_WORDS.values())))
+    shown = annotations["colour"].map(word_tables.COLOUR_WORDS) + annotations["colour2"].map(word_tables.COLOUR_WORDS)
     assert all(found & colour_words <= set(own) for found, own in zip(said, shown))
     generic = {"lines", "shapes"}
-    shape_words = {shape: set(words(" ".join(names))) - generic for shape, names in synthetic.SHAPE_WORDS.items()}
+    shape_words = {shape: set(words(" ".join(names))) - generic for shape, names in word_tables.SHAPE_WORDS.items()}
     any_shape = set().union(*shape_words.values())
     assert all(found & any_shape <= shape_words[shape] for found, shape in zip(said, annotations["shape"]))
 
-    tables = [synthetic.FEELINGS, synthetic.QUALITIES, synthetic.EMOTION_NOUNS, synthetic.REACTIONS]
+    tables = [word_tables.FEELINGS, word_tables.QUALITIES, word_tables.EMOTION_NOUNS, word_tables.REACTIONS]
     cues = {emotion: [emotion, *(cue for table in tables for cue in table[emotion])] for emotion in EMOTIONS}
     cue_regex = {e: re.compile(r"\b(?:" + "|".join(map(re.escape, cue)) + r")\b") for e, cue in cues.items()}
     lowered = annotations["utterance"].str.lower()

@@ -10,11 +10,11 @@ import torch
 from transformers import AutoModelForSequenceClassification, pipeline
 
 from artemis_hf.data import build_artemis
-from artemis_hf.data.commands import ReleaseArguments
+from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.data.preprocess import PreprocessOptions
 from artemis_hf.models.text_emotion import TextEmotionLSTMConfig, TextEmotionLSTMForSequenceClassification
-from artemis_hf.training.loop import TrainingArguments
-from artemis_hf.training.text_emotion import TextEmotionArguments, training_function
+from artemis_hf.training.arguments import TextEmotionArguments, TrainingArguments
+from artemis_hf.training.text_emotion import training_function
 
 
 def tiny_lstm(vocab_size=40):

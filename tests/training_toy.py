@@ -13,7 +13,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_model
 
-from artemis_hf.training import TrainingArguments, TrainingTask, train
+from artemis_hf.training.arguments import TrainingArguments
+from artemis_hf.training.loop import TrainingTask, train
 
 
 class ToyRegression(TrainingTask):

@@ -1,59 +1,101 @@
-"""`artemis-hf`: each subcommand is a set of argument dataclasses handed to one library function."""
+"""`artemis-hf`: each subcommand is a set of argument dataclasses handed to one library function.
+
+Commands are named by module path and imported only when they run, and their argument dataclasses live in modules
+that import nothing heavy, so that `--help` answers at once. Errors reach the user as one line
+(`artemis-hf: error: ...`); `--debug` or `ARTEMIS_HF_DEBUG=1` adds the traceback.
+"""
 
 from __future__ import annotations
 
-import logging
+import importlib
 import sys
 
-from transformers import HfArgumentParser
+from .argparsing import USAGE_ERROR_EXIT_CODE, UsageError, debug_requested, report_error, run_command
 
-from .data import commands as dataset_commands
-from .data.commands import ReleaseArguments
-from .data.preprocess import PreprocessOptions
-from .evaluation import commands as evaluation_commands
-from .evaluation.report import EvaluationOptions
-from .quickstart import QuickstartArguments, quickstart
-from .training import sample as speaker_sample
-from .training import image_emotion, speaker, text_emotion
-from .training.loop import TrainingArguments
+PROGRAM = "artemis-hf"
+RELEASE = "artemis_hf.data.sources:ReleaseArguments"
+PREPROCESS = "artemis_hf.data.options:PreprocessOptions"
+DATASET = "artemis_hf.data.commands"
+TRAINING = "artemis_hf.training.arguments"
 
-# (group, command) -> (argument dataclasses, function, summary)
+# (group, command) -> (function, argument dataclasses, summary), each as "module:attribute"
 COMMANDS = {
-    ("dataset", "synthetic"): ((dataset_commands.SyntheticArguments,), dataset_commands.synthetic, "write a synthetic ArtEmis release (CSV + images)"),
-    ("dataset", "build"): ((ReleaseArguments, PreprocessOptions, dataset_commands.BuildArguments), dataset_commands.build, "build a config and print its preprocessing report"),
-    ("dataset", "export"): ((ReleaseArguments, PreprocessOptions, dataset_commands.ExportArguments), dataset_commands.export, "write Parquet shards and a dataset card"),
-    ("dataset", "push"): ((dataset_commands.PushArguments,), dataset_commands.push, "upload an export to the Hub"),
-    ("dataset", "stats"): ((ReleaseArguments, PreprocessOptions, dataset_commands.StatsArguments), dataset_commands.stats, "figures and plots of the reference analysis"),
-    ("dataset", "resize"): ((dataset_commands.ResizeArguments,), dataset_commands.resize, "write resized copies of the images"),
-    ("train", "image-emotion"): ((ReleaseArguments, image_emotion.ImageEmotionArguments, TrainingArguments), image_emotion.training_function, "train an image-to-emotion classifier (timm backbone, or hand-crafted features)"),
-    ("train", "text-emotion"): ((ReleaseArguments, PreprocessOptions, text_emotion.TextEmotionArguments, TrainingArguments), text_emotion.training_function, "train a text-to-emotion classifier (LSTM or any encoder)"),
-    ("train", "speaker"): ((ReleaseArguments, speaker.SpeakerArguments, speaker.SpeakerTrainingArguments), speaker.training_function, "train a speaker: Show-Attend-Tell (sat) or nearest neighbour (nn)"),
-    ("sample", None): ((ReleaseArguments, speaker_sample.SampleArguments), speaker_sample.sample, "caption a split as JSON lines"),
-    ("evaluate", None): ((evaluation_commands.EvaluateArguments, EvaluationOptions), evaluation_commands.evaluate, "score captions against a split, or --compare several speakers"),
-    ("quickstart", None): ((QuickstartArguments,), quickstart, "run every stage on the embedded synthetic release"),
+    ("dataset", "synthetic"): (f"{DATASET}:synthetic", [f"{DATASET}:SyntheticArguments"], "write a synthetic ArtEmis release (CSV + images)"),
+    ("dataset", "build"): (f"{DATASET}:build", [RELEASE, PREPROCESS, f"{DATASET}:BuildArguments"], "build a config and print its preprocessing report"),
+    ("dataset", "export"): (f"{DATASET}:export", [RELEASE, PREPROCESS, f"{DATASET}:ExportArguments"], "write Parquet shards and a dataset card"),
+    ("dataset", "push"): (f"{DATASET}:push", [f"{DATASET}:PushArguments"], "upload an export to the Hub"),
+    ("dataset", "stats"): (f"{DATASET}:stats", [RELEASE, PREPROCESS, f"{DATASET}:StatsArguments"], "figures and plots of the reference analysis"),
+    ("dataset", "resize"): (f"{DATASET}:resize", [f"{DATASET}:ResizeArguments"], "write resized copies of the images"),
+    ("train", "image-emotion"): (
+        "artemis_hf.training.image_emotion:training_function",
+        [RELEASE, f"{TRAINING}:ImageEmotionArguments", f"{TRAINING}:TrainingArguments"],
+        "train an image-to-emotion classifier (timm backbone, or hand-crafted features)",
+    ),
+    ("train", "text-emotion"): (
+        "artemis_hf.training.text_emotion:training_function",
+        [RELEASE, PREPROCESS, f"{TRAINING}:TextEmotionArguments", f"{TRAINING}:TrainingArguments"],
+        "train a text-to-emotion classifier (LSTM or any encoder)",
+    ),
+    ("train", "speaker"): (
+        "artemis_hf.training.speaker:training_function",
+        [RELEASE, f"{TRAINING}:SpeakerArguments", f"{TRAINING}:SpeakerTrainingArguments"],
+        "train a speaker: Show-Attend-Tell (sat) or nearest neighbour (nn)",
+    ),
+    ("sample", None): ("artemis_hf.sampling:sample", [RELEASE, "artemis_hf.sampling:SampleArguments"], "caption a split as JSON lines"),
+    ("evaluate", None): (
+        "artemis_hf.evaluation.commands:evaluate",
+        [RELEASE, "artemis_hf.evaluation.commands:EvaluateArguments", "artemis_hf.evaluation.options:EvaluationOptions"],
+        "score captions against a split, or --compare several speakers",
+    ),
+    ("quickstart", None): ("artemis_hf.quickstart:quickstart", ["artemis_hf.quickstart:QuickstartArguments"], "run every stage on the embedded synthetic release"),
 }
 
 
+def load(path: str):
+    module, attribute = path.split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def command_name(key: tuple[str, str | None]) -> str:
+    return " ".join(part for part in key if part)
+
+
 def usage() -> str:
-    lines = ["usage: artemis-hf <command> [--help]", "", "commands:"]
-    for (group, command), (_, _, summary) in COMMANDS.items():
-        lines.append(f"  {group + (' ' + command if command else ''):<22} {summary}")
+    lines = [f"usage: {PROGRAM} <command> [--help] [--debug]", "", "commands:"]
+    lines += [f"  {command_name(key):<22} {summary}" for key, (_, _, summary) in COMMANDS.items()]
     return "\n".join(lines)
+
+
+def find_command(argv: list[str]) -> tuple[str, str | None]:
+    """The command that argv names, or a `UsageError` that says what was wrong."""
+    groups = {group: [command for g, command in COMMANDS if g == group] for group, _ in COMMANDS}
+    group = argv[0]
+    if group not in groups:
+        raise UsageError(f"unknown command {group!r}; commands: {', '.join(groups)} (see `{PROGRAM} --help`)")
+    if groups[group] == [None]:
+        return group, None
+    if len(argv) < 2 or argv[1].startswith("-"):
+        raise UsageError(f"{group!r} needs a subcommand: {', '.join(groups[group])}")
+    if argv[1] not in groups[group]:
+        raise UsageError(f"unknown command '{group} {argv[1]}'; {group!r} has: {', '.join(groups[group])}")
+    return group, argv[1]
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("accelerate").setLevel(logging.WARNING)  # one INFO line per checkpoint file otherwise
-    key = (argv[0], None) if argv and (argv[0], None) in COMMANDS else tuple(argv[:2])
-    if key not in COMMANDS:
-        print(usage(), file=sys.stderr if argv and argv[0] not in ("-h", "--help") else sys.stdout)
-        return 0 if not argv or argv[0] in ("-h", "--help") else 2
-    argument_classes, function, summary = COMMANDS[key]
+    debug = debug_requested(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0
+    try:
+        key = find_command(argv)
+        function, argument_classes, summary = COMMANDS[key]
+        argument_classes = [load(path) for path in argument_classes]
+    except Exception as error:
+        report_error(error, PROGRAM, debug)
+        return USAGE_ERROR_EXIT_CODE
     rest = argv[1:] if key[1] is None else argv[2:]
-    parser = HfArgumentParser(argument_classes, prog=f"artemis-hf {' '.join(k for k in key if k)}", description=summary)
-    function(*parser.parse_args_into_dataclasses(rest))
-    return 0
+    return run_command(lambda *arguments: load(function)(*arguments), argument_classes, rest, f"{PROGRAM} {command_name(key)}", summary, debug)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ The order is the reference code's (index 0-8) and is the label order of every mo
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -78,6 +78,3 @@ def dominant_emotion(counts: np.ndarray) -> np.ndarray:
     """Index of the most voted emotion of each histogram; ties go to the lower index, as numpy's argmax."""
     return np.asarray(counts).argmax(axis=-1)
 
-
-def emotion_names(ids: Iterable[int]) -> list[str]:
-    return [EMOTIONS[i] for i in ids]

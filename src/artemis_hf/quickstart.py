@@ -7,19 +7,15 @@ whole run to a few minutes on a laptop CPU.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .data.builder import build_artemis
-from .data.commands import ReleaseArguments, synthetic_default_release
-from .data.export import export_artemis
-from .data.preprocess import PreprocessOptions, prepare_release
-from .data.stats import format_table, write_statistics
-from .evaluation.report import EvaluationOptions, compare
-from .training.loop import TrainingArguments
-from .training.sample import SampleArguments, sample
-from .training.speaker import SpeakerArguments, SpeakerTrainingArguments, training_function as train_speaker
-from .training.text_emotion import TextEmotionArguments, training_function as train_text_emotion
+from .data.options import PreprocessOptions
+from .data.sources import SYNTHETIC_PRETTY_NAME, ReleaseArguments, synthetic_default_release
+from .evaluation.options import EvaluationOptions
+from .sampling import SampleArguments, sample
+from .training.arguments import SpeakerArguments, SpeakerTrainingArguments, TextEmotionArguments, TrainingArguments
 
 # A speaker small enough for a laptop CPU: the test backbone cut at stride 8 (an 8 x 8 grid at 64 px), frozen, cached.
 TINY_SPEAKER = dict(backbone="test_resnet", feature_layer=2, image_size=64, attention_dim=64, decoder_dim=128, word_embedding_dim=64)
@@ -33,16 +29,33 @@ class QuickstartArguments:
 
 
 def quickstart(args: QuickstartArguments) -> dict:
+    # The stages' code is imported here, so that `artemis-hf quickstart --help` does not wait for torch.
+    from .data.builder import build_artemis
+    from .data.export import export_artemis
+    from .data.preprocess import prepare_release
+    from .data.stats import format_table, write_statistics
+    from .evaluation.report import compare
+    from .training.speaker import training_function as train_speaker
+    from .training.text_emotion import training_function as train_text_emotion
+
     output_dir = Path(args.output_dir)
+    summary: dict = {"seconds": {}}
+    started = time.perf_counter()
+
+    def stage_done(name: str) -> None:  # seconds per stage, in quickstart.json: where the time of a run goes
+        nonlocal started
+        summary["seconds"][name] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+
     csv_path, images_dir = synthetic_default_release()
-    summary: dict = {}
 
     print(f"[1/5] dataset: synthetic release at {csv_path}, exported as Parquet")
-    summary["dataset_dir"] = str(export_artemis(csv_path, output_dir / "dataset", images_dir, embed_images=True, pretty_name="Synthetic ArtEmis"))
+    summary["dataset_dir"] = str(export_artemis(csv_path, output_dir / "dataset", images_dir, embed_images=True, pretty_name=SYNTHETIC_PRETTY_NAME))
 
     statistics = write_statistics(prepare_release(csv_path, images_dir), output_dir / "statistics")
     summary["statistics"] = statistics
     print(f"[2/5] statistics:\n{format_table(statistics)}")
+    stage_done("dataset and statistics")
 
     print("[3/5] text-to-emotion LSTM classifier")
     text = train_text_emotion(
@@ -53,6 +66,7 @@ def quickstart(args: QuickstartArguments) -> dict:
     )
     summary["text_emotion"] = text["test"]
     print("      held-out accuracy {accuracy:.1%} (9-way), {sentiment_accuracy:.1%} (pos/neg/else)".format(**text["test"]))
+    stage_done("text classifier")
 
     print("[4/5] speakers: emotion-grounded Show-Attend-Tell, and the nearest-neighbour baseline")
     release = ReleaseArguments()
@@ -67,6 +81,7 @@ def quickstart(args: QuickstartArguments) -> dict:
         sample(release, SampleArguments(model=str(output_dir / name), emotion="dominant", output=str(output_dir / f"captions-{name}.jsonl")))
         for name in ("speaker-sat", "speaker-nn")
     ]
+    stage_done("speakers and captions")
 
     print("[5/5] evaluation of both speakers on the held-out paintings")
     references = build_artemis(csv_path, None, "deep-nets").dataset
@@ -74,6 +89,7 @@ def quickstart(args: QuickstartArguments) -> dict:
     table = compare(captions, references, output_dir / "evaluation", options)
     summary["speaker_table"] = table
     print(table)
+    stage_done("evaluation")
 
     (output_dir / "quickstart.json").write_text(json.dumps(summary, indent=1))
     print(f"Done: results in {output_dir} (dataset loads with datasets.load_dataset({summary['dataset_dir']!r}, 'deep-nets'))")

@@ -1,24 +1,19 @@
-"""The ArtEmis data layer: release CSV + images -> validated, split, tokenized `datasets` tables."""
+"""The ArtEmis data layer: release CSV + images -> validated, split, tokenized `datasets` tables.
 
-from .builder import CONFIG_NAMES, ArtEmis, ArtEmisBuild, ArtEmisConfig, build_artemis, features_for, load_artemis
-from .preprocess import PreprocessOptions
-from .release import ReleaseFormatError, read_release
-from .splits import split_paintings
-from .text import SIMILE_PHRASES, build_tokenizer, load_tokenizer
+Names load on first use, so that light modules (`sources`, `options`) import without datasets or pandas.
+"""
 
-__all__ = [
-    "CONFIG_NAMES",
-    "SIMILE_PHRASES",
-    "ArtEmis",
-    "ArtEmisBuild",
-    "ArtEmisConfig",
-    "PreprocessOptions",
-    "ReleaseFormatError",
-    "build_artemis",
-    "build_tokenizer",
-    "features_for",
-    "load_artemis",
-    "load_tokenizer",
-    "read_release",
-    "split_paintings",
-]
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "builder": ["ArtEmis", "ArtEmisBuild", "ArtEmisConfig", "build_artemis", "features_for", "load_artemis"],
+        "options": ["PreprocessOptions"],
+        "paintings": ["load_speaker_data", "paintings_of"],
+        "release": ["ReleaseFormatError", "read_release"],
+        "sources": ["CONFIG_NAMES", "ReleaseArguments", "results_dataset_name", "synthetic_default_release"],
+        "splits": ["split_paintings"],
+        "text": ["SIMILE_PHRASES", "build_tokenizer", "load_tokenizer"],
+    },
+)

@@ -19,11 +19,11 @@ import pyarrow as pa
 
 from ..emotions import EMOTIONS, NUM_EMOTIONS
 from .preprocess import PreprocessOptions, deep_nets, prepare_release
+from .sources import CONFIG_NAMES
 from .splits import REST_SPLIT, SPLITS
 
 logger = logging.getLogger(__name__)
 
-CONFIG_NAMES = ("raw", "deep-nets", "paintings")
 REPORT_FILENAME = "preprocessing_report.json"
 TOKENIZER_FILENAME = "tokenizer.json"
 

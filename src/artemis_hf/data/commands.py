@@ -6,53 +6,13 @@ Every command defaults to the embedded synthetic release, made once in the cache
 from __future__ import annotations
 
 import json
-import logging
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .builder import CONFIG_NAMES, build_artemis
-from .export import export_artemis, push_artemis
-from .images import resize_images
-from .preprocess import PreprocessOptions, prepare_release
-from .release import RELEASE_FILENAME
-from .stats import format_table, write_statistics
-from .synthetic import is_synthetic_release, make_synthetic_release
+from .options import PreprocessOptions
+from .sources import CONFIG_NAMES, ReleaseArguments, pretty_dataset_name
 
-logger = logging.getLogger(__name__)
-
-SYNTHETIC_DEFAULT = {"num_paintings": 600, "image_size": 64, "seed": 0}
-
-
-def cache_root() -> Path:
-    """`$ARTEMIS_HF_CACHE`, else `$HF_HOME/artemis_hf`, else ~/.cache/huggingface/artemis_hf."""
-    if "ARTEMIS_HF_CACHE" in os.environ:
-        return Path(os.environ["ARTEMIS_HF_CACHE"])
-    return Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "artemis_hf"
-
-
-def synthetic_default_release() -> tuple[str, str]:
-    """(csv_path, images_dir) of the embedded synthetic release, generated on first use."""
-    name = "synthetic-{num_paintings}p-{image_size}px-seed{seed}".format(**SYNTHETIC_DEFAULT)
-    folder = cache_root() / name
-    if not (folder / RELEASE_FILENAME).is_file():  # the CSV is written last, so its presence means complete
-        logger.info("Generating the synthetic ArtEmis release in %s", folder)
-        make_synthetic_release(folder, **SYNTHETIC_DEFAULT)
-    return str(folder / RELEASE_FILENAME), str(folder / "images")
-
-
-@dataclass
-class ReleaseArguments:
-    csv: str | None = field(default=None, metadata={"help": "The release CSV (artemis_dataset_release_v0.csv). Default: the embedded synthetic release."})
-    images_dir: str | None = field(default=None, metadata={"help": "WikiArt images as <art_style>/<painting>.jpg. Default: none, or the synthetic images."})
-    cache_dir: str | None = field(default=None, metadata={"help": "datasets cache folder for builds."})
-
-    def resolve(self) -> tuple[str, str | None]:
-        if self.csv is not None:
-            return self.csv, self.images_dir
-        if self.images_dir is not None:
-            raise ValueError(f"--images_dir {self.images_dir} was given without --csv: name the release CSV it belongs to")
-        return synthetic_default_release()
+# Each function imports what it runs, so that `artemis-hf dataset <command> --help` stays instant.
 
 
 @dataclass
@@ -62,10 +22,12 @@ class SyntheticArguments:
     annotations: int | None = field(default=None, metadata={"help": "Exact number of annotations (5-7 per painting)."})
     image_size: int = field(default=64, metadata={"help": "Side of the square images, in pixels."})
     no_images: bool = field(default=False, metadata={"help": "Write the CSV only."})
-    seed: int = 0
+    seed: int = field(default=0, metadata={"help": "Seed of every random draw: the same seed writes the same files."})
 
 
 def synthetic(args: SyntheticArguments) -> dict:
+    from .synthetic import make_synthetic_release
+
     release = make_synthetic_release(
         args.output_dir,
         num_paintings=args.paintings,
@@ -84,6 +46,8 @@ class BuildArguments:
 
 
 def build(release: ReleaseArguments, options: PreprocessOptions, args: BuildArguments) -> dict:
+    from .builder import build_artemis
+
     csv_path, images_dir = release.resolve()
     result = build_artemis(csv_path, images_dir, args.config, options=options, cache_dir=release.cache_dir)
     print(result.dataset)
@@ -102,8 +66,10 @@ class ExportArguments:
 
 
 def export(release: ReleaseArguments, options: PreprocessOptions, args: ExportArguments) -> Path:
+    from .export import export_artemis
+
     csv_path, images_dir = release.resolve()
-    name = args.pretty_name or ("Synthetic ArtEmis" if is_synthetic_release(csv_path) else "ArtEmis")
+    name = args.pretty_name or pretty_dataset_name(csv_path)
     folder = export_artemis(csv_path, args.output_dir, images_dir, args.configs, args.embed_images, name, options, release.cache_dir)
     print(f"Exported {args.configs} to {folder}; load with datasets.load_dataset({str(folder)!r}, 'deep-nets')")
     return folder
@@ -113,10 +79,12 @@ def export(release: ReleaseArguments, options: PreprocessOptions, args: ExportAr
 class PushArguments:
     repo_id: str = field(metadata={"help": "Hub dataset repo, e.g. org/artemis."})
     export_dir: str = field(metadata={"help": "A folder written by `artemis-hf dataset export`."})
-    private: bool = False
+    private: bool = field(default=False, metadata={"help": "Create the dataset repo as private."})
 
 
 def push(args: PushArguments) -> str:
+    from .export import push_artemis
+
     url = push_artemis(args.export_dir, args.repo_id, private=args.private)
     print(f"Pushed {args.export_dir} to {args.repo_id}: {url}")
     return url
@@ -128,6 +96,9 @@ class StatsArguments:
 
 
 def stats(release: ReleaseArguments, options: PreprocessOptions, args: StatsArguments) -> dict:
+    from .preprocess import prepare_release
+    from .stats import format_table, write_statistics
+
     csv_path, images_dir = release.resolve()
     figures = write_statistics(prepare_release(csv_path, images_dir, options), args.output_dir, spell_check=options.spell_check)
     print(format_table(figures))
@@ -140,10 +111,12 @@ class ResizeArguments:
     images_dir: str = field(metadata={"help": "WikiArt images as <art_style>/<painting>.jpg."})
     output_dir: str = field(metadata={"help": "Where to write the resized copies (same layout)."})
     max_side: int = field(default=600, metadata={"help": "Longest side of the copies, in pixels."})
-    num_workers: int | None = None
+    num_workers: int | None = field(default=None, metadata={"help": "Processes resizing images. Default: one per CPU core."})
 
 
 def resize(args: ResizeArguments) -> dict:
+    from .images import resize_images
+
     counts = resize_images(**asdict(args))
     print(json.dumps(counts))
     return counts

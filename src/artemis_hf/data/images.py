@@ -60,15 +60,12 @@ def check_images(paths: Iterable[str], num_workers: int | None = None, progress:
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    """RGB copy of an image of any mode: greyscale, CMYK, palette, 16-bit, and alpha composited on white."""
-    if image.mode == "RGB":
-        return image.copy()
+    """RGB copy of a PIL image of any mode: 16-bit greyscale scaled to 8 bits, transparency composited on white,
+    CMYK/greyscale/palette converted."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        image = image.point(lambda value: value / 256).convert("L")
-    if "A" in image.getbands() or image.mode == "P" and "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
+        image = image.point(lambda value: value / 256).convert("L")  # plain convert would clip at 255
+    if image.has_transparency_data:
+        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
     return image.convert("RGB")
 
 

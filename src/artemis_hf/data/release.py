@@ -15,7 +15,6 @@ from ..emotions import EMOTION_TO_ID
 logger = logging.getLogger(__name__)
 
 RELEASE_COLUMNS = ("art_style", "painting", "emotion", "utterance", "repetition")
-RELEASE_FILENAME = "artemis_dataset_release_v0.csv"
 MAX_ERRORS_SHOWN = 5
 
 

@@ -4,50 +4,23 @@
   `spice` (only where its models are present).
 - Affective: `emotional_alignment` (with any text classifier, or `load_text_classifier(model_dir)`),
   `simile_share`, `novelty` (bit-parallel LCS against training utterances), `diversity`.
-- Report: `load_references`, `read_captions`, `evaluate_captions`, `report`, `compare`, `write_eval_results`.
+- Report: `load_references`, `read_captions`, `evaluate_captions`, `report`, `compare`.
+- Classifiers: `evaluate_classifier` (figures, confusion matrix, `write_eval_results`).
 - `evaluate.load(metric_path(name))` for each name of `METRIC_NAMES`.
 """
 
-from .affective import diversity, emotional_alignment, load_text_classifier, novelty, simile_share
-from .lcs import lcs_lengths
-from .meteor import MeteorScorer, MetricUnavailableError
-from .modules import METRIC_NAMES, metric_path
-from .report import (
-    EvaluationOptions,
-    References,
-    compare,
-    evaluate_captions,
-    load_references,
-    markdown_table,
-    read_captions,
-    report,
-    write_eval_results,
-)
-from .standard import bleu, cider, meteor, rouge_l, spice
+import lazy_loader
 
-__all__ = [
-    "METRIC_NAMES",
-    "EvaluationOptions",
-    "MeteorScorer",
-    "MetricUnavailableError",
-    "References",
-    "bleu",
-    "cider",
-    "compare",
-    "diversity",
-    "emotional_alignment",
-    "evaluate_captions",
-    "lcs_lengths",
-    "load_references",
-    "load_text_classifier",
-    "markdown_table",
-    "meteor",
-    "metric_path",
-    "novelty",
-    "read_captions",
-    "report",
-    "rouge_l",
-    "simile_share",
-    "spice",
-    "write_eval_results",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "affective": ["diversity", "emotional_alignment", "load_text_classifier", "novelty", "simile_share"],
+        "classification": ["classification_figures", "evaluate_classifier", "write_eval_results"],
+        "lcs": ["lcs_lengths"],
+        "meteor_scorer": ["MeteorScorer", "MetricUnavailableError"],
+        "modules": ["METRIC_NAMES", "metric_path"],
+        "options": ["EvaluationOptions"],
+        "report": ["References", "compare", "evaluate_captions", "load_references", "markdown_table", "read_captions", "report"],
+        "standard": ["bleu", "cider", "meteor", "rouge_l", "spice"],
+    },
+)

@@ -8,11 +8,19 @@ votes and the KL divergence from the normalised histogram to the prediction.
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 from pathlib import Path
 
 import numpy as np
 
 from ..emotions import EMOTION_TO_SENTIMENT_ID, NUM_EMOTIONS, majority_emotion
+from .options import EVAL_RESULTS
+
+CONFUSION_MATRIX_PNG = "confusion_matrix.png"
+
+logger = logging.getLogger(__name__)
 
 
 def macro_f1(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> float:
@@ -103,3 +111,40 @@ def eval_results_records(
         )
         records.append({key: value for key, value in vars(result).items() if value is not None})
     return records
+
+
+def write_eval_results(records: list[dict], model_dir: str | os.PathLike) -> Path:
+    """Merge records into `<model_dir>/eval_results.json`: a record replaces the one that differs from it by value only."""
+    from huggingface_hub import EvalResult
+
+    path = Path(model_dir, EVAL_RESULTS)
+    existing = json.loads(path.read_text()) if path.is_file() else []
+    if not isinstance(existing, list):
+        raise ValueError(f"{path} must hold a list of EvalResult records, found {type(existing).__name__}")
+    new = [EvalResult(**record) for record in records]
+    kept = [record for record in existing if not any(EvalResult(**record).is_equal_except_value(other) for other in new)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(kept + records, indent=1))
+    logger.info("Wrote %d results to %s", len(records), path)
+    return path
+
+
+def evaluate_classifier(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    label_names: list[str],
+    output_dir: str | os.PathLike,
+    *,
+    task_type: str,
+    dataset_name: str,
+    dataset_config: str,
+    dataset_split: str,
+    histograms: np.ndarray | None = None,
+) -> dict[str, float]:
+    """A classifier's figures on a split, written beside the model: `confusion_matrix.png` and its records merged into
+    `eval_results.json`. Call it from one process only."""
+    figures = classification_figures(probabilities, labels, histograms)
+    plot_confusion_matrix(labels, np.asarray(probabilities).argmax(axis=1), label_names, Path(output_dir, CONFUSION_MATRIX_PNG))
+    records = eval_results_records(figures, task_type, dataset_name, dataset_config, dataset_split)
+    write_eval_results(records, output_dir)
+    return figures

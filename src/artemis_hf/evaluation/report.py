@@ -10,7 +10,7 @@ import os
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +18,13 @@ import pandas as pd
 
 from ..emotions import emotion_id, histograms
 from .affective import TextClassifier, diversity, emotional_alignment, load_text_classifier, novelty, simile_share
-from .classification import eval_results_records
-from .meteor import MeteorScorer
+from .classification import eval_results_records, write_eval_results
+from .meteor_scorer import MeteorScorer
+from .options import REPORT_JSON, REPORT_MARKDOWN, EvaluationOptions
 from .standard import bleu, cider, meteor, rouge_l, spice
 
 logger = logging.getLogger(__name__)
 
-REPORT_JSON, REPORT_MARKDOWN, EVAL_RESULTS = "evaluation.json", "evaluation.md", "eval_results.json"
 REFERENCE_COLUMNS = ["painting_id", "emotion", "utterance_spelled"]
 # The figures of the speaker table (and of eval_results.json), in the paper's order, with their column names.
 COLUMNS = {
@@ -45,20 +45,6 @@ COLUMNS = {
     "distinct_captions": "Distinct captions",
     "distinct_tokens": "Distinct tokens",
 }
-
-
-@dataclass
-class EvaluationOptions:
-    split: str = field(default="test", metadata={"help": "Split whose utterances are the references."})
-    config: str = field(default="deep-nets", metadata={"help": "Config to load from a references folder or Hub repo."})
-    train_split: str | None = field(default="train", metadata={"help": "Split that novelty compares with (skipped when absent)."})
-    text_classifier: str | None = field(
-        default=None, metadata={"help": "Text-classification model (folder or Hub id, nine emotion labels): enables emotional alignment."}
-    )
-    meteor: bool = field(default=True, metadata={"help": "Compute METEOR (one Java process, about 8 s to start)."})
-    spice: bool = field(default=False, metadata={"help": "Compute SPICE (needs Stanford CoreNLP 3.6.0 jars beside pycocoevalcap's)."})
-    novelty_sample: int = field(default=5_000, metadata={"help": "Training utterances drawn for novelty (LCS)."})
-    seed: int = field(default=2021, metadata={"help": "Seed of that draw."})
 
 
 @dataclass
@@ -262,20 +248,3 @@ def write_tables(rows: Mapping[str, Mapping], output_dir: str | os.PathLike) -> 
     (output_dir / REPORT_MARKDOWN).write_text(markdown_table(rows))
     logger.info("Wrote %s and %s to %s", REPORT_JSON, REPORT_MARKDOWN, output_dir)
     return output_dir / REPORT_JSON, output_dir / REPORT_MARKDOWN
-
-
-def write_eval_results(records: list[dict], model_dir: str | os.PathLike) -> Path:
-    """Merge records into `<model_dir>/eval_results.json`: a record replaces the one that differs from it by value only."""
-    from huggingface_hub import EvalResult
-
-    path = Path(model_dir, EVAL_RESULTS)
-    existing = json.loads(path.read_text()) if path.is_file() else []
-    if not isinstance(existing, list):
-        raise ValueError(f"{path} must hold a list of EvalResult records, found {type(existing).__name__}")
-    new = [EvalResult(**record) for record in records]
-    kept = [record for record in existing if not any(EvalResult(**record).is_equal_except_value(other) for other in new)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(kept + records, indent=1))
-    logger.info("Wrote %d results to %s", len(records), path)
-    return path
-

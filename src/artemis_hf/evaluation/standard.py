@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .inputs import pair_with_references
-from .meteor import MeteorScorer, MetricUnavailableError, pycocoevalcap_dir, require_java
+from .meteor_scorer import MeteorScorer, MetricUnavailableError, pycocoevalcap_dir, require_java
 
 SPICE_MODELS = ("stanford-corenlp-3.6.0.jar", "stanford-corenlp-3.6.0-models.jar")
 

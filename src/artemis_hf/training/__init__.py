@@ -1,5 +1,8 @@
-"""The shared training loop (Accelerate) and its per-family tasks."""
+"""The shared training loop (Accelerate) and its per-family tasks; `arguments` holds every command's options."""
 
-from .loop import TrainingArguments, TrainingResult, TrainingTask, train
+import lazy_loader
 
-__all__ = ["TrainingArguments", "TrainingResult", "TrainingTask", "train"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={"arguments": ["TrainingArguments"], "loop": ["TrainingResult", "TrainingTask", "train"]},
+)

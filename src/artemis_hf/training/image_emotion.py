@@ -19,19 +19,20 @@ import dataclasses
 import functools
 import json
 import logging
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
 from accelerate import PartialState
-from transformers import AutoModelForImageClassification, HfArgumentParser
+from transformers import AutoModelForImageClassification
 
+from ..argparsing import run_command
 from ..data.builder import build_artemis
-from ..data.commands import ReleaseArguments
-from ..data.synthetic import results_dataset_name
+from ..data.sources import ART_STYLES, ReleaseArguments, results_dataset_name
 from ..emotions import EMOTION_TO_SENTIMENT_ID, NUM_EMOTIONS
+from ..evaluation.classification import evaluate_classifier
 from ..models.image_emotion import (
     LABEL_SCHEMES,
     HandcraftedEmotionConfig,
@@ -41,7 +42,8 @@ from ..models.image_emotion import (
     ImageEmotionImageProcessor,
     emotion_losses,
 )
-from .loop import HISTORY_FILENAME, TrainingArguments, TrainingTask, latest_checkpoint, train
+from .arguments import ImageEmotionArguments, TrainingArguments
+from .loop import HISTORY_FILENAME, TrainingTask, latest_checkpoint, train
 
 logger = logging.getLogger(__name__)
 
@@ -61,42 +63,6 @@ STYLE_ERAS = {
         "Contemporary",
     ),
 }
-ART_STYLES = tuple(sorted(STYLE_ERAS))
-
-
-@dataclass
-class ImageEmotionArguments:
-    model: Literal["deep", "handcrafted"] = field(
-        default="deep", metadata={"help": "deep: a timm backbone with an MLP head; handcrafted: the CS230 features baseline."}
-    )
-    backbone: str = field(default="resnet34", metadata={"help": "A timm model name (the reference: resnet34)."})
-    backbone_kwargs: str | None = field(default=None, metadata={"help": 'More timm.create_model arguments as JSON, e.g. \'{"output_stride": 8}\'.'})
-    pretrained_backbone: bool = field(default=False, metadata={"help": "Start from timm's ImageNet weights, as the reference (needs the Hub or its cache)."})
-    image_size: int = field(default=256, metadata={"help": "Side of the square model input, in pixels (the reference: 256)."})
-    label_scheme: Literal["emotion", "sentiment", "polarity"] = field(default="emotion", metadata={"help": "9 emotions, pos/neg/else, or pos vs neg."})
-    targets: Literal["histogram", "dominant"] = field(
-        default="histogram",
-        metadata={"help": "histogram: KL divergence from each painting's vote distribution (the reference); dominant: cross-entropy to its top label."},
-    )
-    head_hidden_sizes: list[int] = field(default_factory=lambda: [100], metadata={"help": "Hidden widths of the MLP head."})
-    head_dropout: float = field(default=0.3, metadata={"help": "Dropout in the MLP head."})
-    trainable_stages: int | None = field(default=None, metadata={"help": "Train the backbone's last N stages only (the reference: 1); default all."})
-    stage_schedule: list[int] | None = field(
-        default=None, metadata={"help": "Staged fine-tuning: emotion phases training the last N stages in turn, e.g. 1 2 (num_epochs each)."}
-    )
-    style_epochs: int = field(default=0, metadata={"help": "Genre then emotion: epochs of the auxiliary style/era task before the emotion phases."})
-    style_labels: Literal["era", "style"] = field(default="era", metadata={"help": "Auxiliary labels: the 4 eras or the 27 styles."})
-    augment: Literal["none", "flip", "flip-rotate"] = field(default="flip", metadata={"help": "Training augmentation: horizontal flips, and quarter turns."})
-    palette_size: int = field(default=5, metadata={"help": "handcrafted: dominant colours per image and per label palette."})
-    dataset_name: str | None = field(
-        default=None, metadata={"help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for a synthetic release."}
-    )
-
-    def __post_init__(self):
-        if self.model == "handcrafted" and (self.style_epochs or self.stage_schedule or self.trainable_stages is not None or self.pretrained_backbone):
-            raise ValueError("--style_epochs, --stage_schedule, --trainable_stages and --pretrained_backbone apply to --model deep only")
-        if self.style_epochs < 0:
-            raise ValueError(f"style_epochs must be >= 0, got {self.style_epochs}")
 
 
 @dataclass
@@ -255,21 +221,22 @@ def predict_probabilities(model, loader) -> np.ndarray:
 
 def evaluate_on_split(task: ImageEmotionTask, model_dir: Path, split: str, dataset_name: str, batch_size: int) -> dict[str, float]:
     """Test figures of the saved model, its confusion matrix PNG and its eval_results.json records."""
-    from ..evaluation.classification import classification_figures, eval_results_records, plot_confusion_matrix
-    from ..evaluation.report import write_eval_results
-
     model = AutoModelForImageClassification.from_pretrained(model_dir).to(PartialState().device)
     probabilities = predict_probabilities(model, task.dataloader(split, batch_size, train=False))
     votes = scheme_histograms(task.splits[split]["emotion_histogram"], task.arguments.label_scheme)
     voted = votes.sum(axis=1) > 0  # polarity: paintings with only "something else" votes have no label
     probabilities, votes = probabilities[voted], votes[voted]
-    labels = votes.argmax(axis=1)
-    figures = classification_figures(probabilities, labels, votes)
-    names = list(LABEL_SCHEMES[task.arguments.label_scheme])
-    plot_confusion_matrix(labels, probabilities.argmax(axis=1), names, model_dir / "confusion_matrix.png")
-    records = eval_results_records(figures, task_type="image-classification", dataset_name=dataset_name, dataset_config="paintings", dataset_split=split)
-    write_eval_results(records, model_dir)
-    return figures
+    return evaluate_classifier(
+        probabilities,
+        votes.argmax(axis=1),
+        list(LABEL_SCHEMES[task.arguments.label_scheme]),
+        model_dir,
+        task_type="image-classification",
+        dataset_name=dataset_name,
+        dataset_config="paintings",
+        dataset_split=split,
+        histograms=votes,
+    )
 
 
 def training_function(release: ReleaseArguments, arguments: ImageEmotionArguments, training_args: TrainingArguments) -> dict:
@@ -310,12 +277,13 @@ def training_function(release: ReleaseArguments, arguments: ImageEmotionArgument
     return {"phases": [phase.name for phase in phases], "best_validation_loss": [result.best_validation_loss for result in results], "test": figures}
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = HfArgumentParser((ReleaseArguments, ImageEmotionArguments, TrainingArguments))
-    figures = training_function(*parser.parse_args_into_dataclasses(argv))
-    print(json.dumps(figures, indent=1))
-    return figures
+def main(argv: list[str] | None = None) -> int:
+    def train_and_print(*arguments):
+        print(json.dumps(training_function(*arguments), indent=1))
+
+    arguments = (ReleaseArguments, ImageEmotionArguments, TrainingArguments)
+    return run_command(train_and_print, arguments, list(sys.argv[1:] if argv is None else argv), f"python -m {__spec__.name}")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -14,51 +14,19 @@ import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import torch
 from accelerate import Accelerator
 from accelerate.utils import DataLoaderConfiguration, set_seed
 from tqdm.auto import tqdm
 
+from .arguments import TrainingArguments
+
 logger = logging.getLogger(__name__)
 
 CHECKPOINTS_DIR = "checkpoints"
 HISTORY_FILENAME = "log_history.json"
 ARGS_FILENAME = "training_args.json"
-
-
-@dataclass
-class TrainingArguments:
-    output_dir: str = field(metadata={"help": "Where the trained model, checkpoints, logs and plots go."})
-    num_epochs: int = field(default=10, metadata={"help": "Maximum number of epochs."})
-    per_device_batch_size: int = field(default=32, metadata={"help": "Batch size on each process."})
-    gradient_accumulation_steps: int = field(default=1, metadata={"help": "Micro-batches per optimizer step."})
-    learning_rate: float = field(default=1e-3, metadata={"help": "Peak learning rate (a family may set one per parameter group)."})
-    weight_decay: float = 0.0
-    lr_scheduler: Literal["plateau", "cosine", "linear", "constant"] = field(
-        default="plateau", metadata={"help": "plateau: halve the rate when validation loss stalls (the reference)."}
-    )
-    warmup_steps: int = field(default=0, metadata={"help": "Linear warm-up steps (cosine and linear schedules)."})
-    plateau_patience: int = field(default=1, metadata={"help": "Epochs without improvement before the plateau schedule lowers the rate."})
-    max_grad_norm: float | None = field(default=5.0, metadata={"help": "Gradient clipping (the reference clips at 5); None for none."})
-    early_stopping_patience: int | None = field(default=3, metadata={"help": "Stop after this many epochs without a better validation loss."})
-    mixed_precision: Literal["auto", "no", "bf16", "fp16"] = field(
-        default="auto", metadata={"help": "auto: bf16 on a GPU that has it, else fp32 (bf16 is ~8x slower on CPUs without bf16 units)."}
-    )
-    seed: int = 2021
-    num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes."})
-    checkpoint_every_steps: int | None = field(default=None, metadata={"help": "Also save_state every N optimizer steps, not only after each epoch."})
-    keep_checkpoints: int = field(default=2, metadata={"help": "How many of the latest checkpoints to keep."})
-    resume: bool = field(default=False, metadata={"help": "Continue exactly from the latest checkpoint in output_dir."})
-    max_steps: int | None = field(default=None, metadata={"help": "Stop after this many optimizer steps (smoke runs)."})
-    report_to: str | None = field(default=None, metadata={"help": "An Accelerate tracker: tensorboard, wandb, mlflow, ..."})
-    cpu: bool = field(default=False, metadata={"help": "Train on the CPU even when a GPU is present."})
-
-    def __post_init__(self):
-        for name in ("num_epochs", "per_device_batch_size", "gradient_accumulation_steps", "keep_checkpoints"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
 
 
 class TrainingTask:

@@ -13,9 +13,8 @@ The output folder loads with `pipeline("artemis-captioning", model=output_dir)`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import sys
 from pathlib import Path
-from typing import Literal
 
 import datasets
 import timm
@@ -24,45 +23,21 @@ from accelerate import PartialState
 from accelerate.utils import set_seed
 from torch.nn.utils.rnn import pad_sequence
 from tqdm.auto import tqdm
-from transformers import HfArgumentParser, ViTImageProcessor
+from transformers import ViTImageProcessor
 
-from ..data import build_artemis
-from ..data.commands import ReleaseArguments
+from ..argparsing import run_command
+from ..data.paintings import load_speaker_data, paintings_of
+from ..data.sources import ReleaseArguments
 from ..data.images import to_rgb
 from ..emotions import EMOTIONS
 from ..models.speaker_nn import SpeakerNNConfig, SpeakerNNModel
 from ..models.speaker_sat import SpeakerSATConfig, SpeakerSATForConditionalGeneration, SpeakerSATProcessor
 from ..models.speaker_sat.modeling_speaker_sat import IGNORE_INDEX
 from ..pipelines.captioning import TASK, ArtEmisCaptioningPipeline
-from .loop import TrainingArguments, TrainingResult, TrainingTask, train
+from .arguments import SpeakerArguments, SpeakerTrainingArguments, TrainingArguments
+from .loop import TrainingResult, TrainingTask, train
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class SpeakerArguments:
-    arch: Literal["sat", "nn"] = field(default="sat", metadata={"help": "sat: Show-Attend-Tell; nn: nearest neighbour."})
-    emotion_grounding: bool = field(default=False, metadata={"help": "Feed each utterance's emotion to the decoder (sat)."})
-    backbone: str = field(default="resnet34", metadata={"help": "timm architecture of the image encoder."})
-    pretrained_backbone: bool = field(default=False, metadata={"help": "Start from timm's ImageNet weights, as the reference (needs the Hub)."})
-    feature_layer: int = field(default=-1, metadata={"help": "Backbone stage whose feature map is the grid (-1: the last)."})
-    image_size: int = field(default=256, metadata={"help": "Side of the square the images are resized to."})
-    attention_dim: int = 512
-    decoder_dim: int = 512
-    word_embedding_dim: int = 128
-    dropout: float = 0.1
-    attention_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the doubly-stochastic attention loss."})
-    cache_features: bool = field(default=False, metadata={"help": "Freeze the backbone and train the decoder on grids computed once."})
-    emotion_classifier: str | None = field(default=None, metadata={"help": "Image emotion classifier that the pipeline uses for emotion='auto'."})
-
-
-@dataclass
-class SpeakerTrainingArguments(TrainingArguments):
-    """The shared loop's arguments with the reference recipe as defaults; `learning_rate` is the decoder's."""
-
-    per_device_batch_size: int = field(default=128, metadata={"help": "Batch size on each process (the reference: 128)."})
-    learning_rate: float = field(default=5e-4, metadata={"help": "Decoder learning rate (the reference: 5e-4)."})
-    encoder_learning_rate: float = field(default=1e-4, metadata={"help": "Backbone learning rate (the reference: 1e-4)."})
 
 
 def image_processor(image_size: int) -> ViTImageProcessor:
@@ -72,22 +47,6 @@ def image_processor(image_size: int) -> ViTImageProcessor:
         image_mean=list(timm.data.IMAGENET_DEFAULT_MEAN),
         image_std=list(timm.data.IMAGENET_DEFAULT_STD),
     )
-
-
-def load_speaker_data(release: ReleaseArguments):
-    """The deep-nets build (utterances, painting images, tokenizer) of the release the arguments name."""
-    csv_path, images_dir = release.resolve()
-    if images_dir is None:
-        raise ValueError(f"A speaker learns from the paintings: pass --images_dir for the release {csv_path}")
-    return build_artemis(csv_path, images_dir, "deep-nets", cache_dir=release.cache_dir)
-
-
-def paintings_of(split):
-    """One row per painting (its first utterance's), in order of first appearance."""
-    first_rows = {}
-    for index, painting_id in enumerate(split["painting_id"]):
-        first_rows.setdefault(painting_id, index)
-    return split.select(list(first_rows.values()))
 
 
 @torch.no_grad()
@@ -224,11 +183,10 @@ def training_function(release: ReleaseArguments, args: SpeakerArguments, trainin
     return train(SpeakerTask(release, args), training_args)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = HfArgumentParser((ReleaseArguments, SpeakerArguments, SpeakerTrainingArguments))
-    training_function(*parser.parse_args_into_dataclasses(argv))
+def main(argv: list[str] | None = None) -> int:
+    arguments = (ReleaseArguments, SpeakerArguments, SpeakerTrainingArguments)
+    return run_command(training_function, arguments, list(sys.argv[1:] if argv is None else argv), f"python -m {__spec__.name}")
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    main()
+    sys.exit(main())

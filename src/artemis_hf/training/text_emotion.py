@@ -9,38 +9,24 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
-from pathlib import Path
+import sys
 
 import numpy as np
 import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, HfArgumentParser
+from accelerate import PartialState
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding
 
+from ..argparsing import run_command
 from ..data.builder import build_artemis
-from ..data.commands import ReleaseArguments
-from ..data.preprocess import PreprocessOptions
-from ..data.synthetic import results_dataset_name
+from ..data.options import PreprocessOptions
+from ..data.sources import ReleaseArguments, results_dataset_name
 from ..emotions import EMOTIONS
+from ..evaluation.classification import evaluate_classifier
 from ..models.text_emotion import TextEmotionLSTMConfig, TextEmotionLSTMForSequenceClassification
-from .loop import TrainingArguments, TrainingTask, train
+from .arguments import LSTM, TextEmotionArguments, TrainingArguments
+from .loop import TrainingTask, train
 
 logger = logging.getLogger(__name__)
-
-LSTM = "lstm"
-
-
-@dataclass
-class TextEmotionArguments:
-    model_name_or_path: str = field(
-        default=LSTM,
-        metadata={"help": "'lstm' for the reference LSTM over the dataset's vocabulary, or a Hub encoder / local folder (bert-base-uncased as in the paper)."},
-    )
-    max_length: int = field(default=64, metadata={"help": "Encoder models: truncate utterances to this many tokens."})
-    embedding_dim: int = field(default=128, metadata={"help": "lstm: word embedding size."})
-    hidden_size: int = field(default=128, metadata={"help": "lstm: LSTM state size."})
-    dropout: float = field(default=0.1, metadata={"help": "lstm: dropout."})
-    dataset_name: str | None = field(default=None, metadata={"help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for a synthetic release."})
-
 
 class TextEmotionTask(TrainingTask):
     """Utterance -> one of the 9 emotions, cross-entropy per utterance."""
@@ -112,10 +98,7 @@ def predict_probabilities(model, loader) -> tuple[np.ndarray, np.ndarray]:
 
 
 def training_function(release: ReleaseArguments, options: PreprocessOptions, arguments: TextEmotionArguments, training_args: TrainingArguments) -> dict:
-    """Build the deep-nets config, train, then evaluate the best checkpoint on the test split."""
-    from ..evaluation.classification import classification_figures, eval_results_records, plot_confusion_matrix
-    from ..evaluation.report import write_eval_results
-
+    """Build the deep-nets config, train, then evaluate the best checkpoint on the test split (main process only)."""
     csv_path, _ = release.resolve()
     build = build_artemis(csv_path, None, "deep-nets", options=options, cache_dir=release.cache_dir)
     missing = [split for split in ("train", "validation", "test") if split not in build.dataset]
@@ -127,24 +110,31 @@ def training_function(release: ReleaseArguments, options: PreprocessOptions, arg
     task = TextEmotionTask(arguments, build.dataset, build.tokenizer)
     result = train(task, training_args)
 
-    output_dir = Path(training_args.output_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(output_dir)
-    probabilities, labels = predict_probabilities(model, task.dataloader("test", training_args.per_device_batch_size, False))
-    figures = classification_figures(probabilities, labels)
-    plot_confusion_matrix(labels, probabilities.argmax(axis=1), list(EMOTIONS), output_dir / "confusion_matrix.png")
-    dataset_name = arguments.dataset_name or results_dataset_name(csv_path)
-    records = eval_results_records(figures, task_type="text-classification", dataset_name=dataset_name, dataset_config="deep-nets", dataset_split="test")
-    write_eval_results(records, output_dir)
-    logger.info("Test figures: %s", figures)
+    figures = {}
+    if PartialState().is_main_process:
+        model = AutoModelForSequenceClassification.from_pretrained(training_args.output_dir)
+        probabilities, labels = predict_probabilities(model, task.dataloader("test", training_args.per_device_batch_size, False))
+        figures = evaluate_classifier(
+            probabilities,
+            labels,
+            list(EMOTIONS),
+            training_args.output_dir,
+            task_type="text-classification",
+            dataset_name=arguments.dataset_name or results_dataset_name(csv_path),
+            dataset_config="deep-nets",
+            dataset_split="test",
+        )
+        logger.info("Test figures: %s", figures)
     return {"best_validation_loss": result.best_validation_loss, "test": figures}
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = HfArgumentParser((ReleaseArguments, PreprocessOptions, TextEmotionArguments, TrainingArguments))
-    figures = training_function(*parser.parse_args_into_dataclasses(argv))
-    print(json.dumps(figures, indent=1))
-    return figures
+def main(argv: list[str] | None = None) -> int:
+    def train_and_print(*arguments):
+        print(json.dumps(training_function(*arguments), indent=1))
+
+    arguments = (ReleaseArguments, PreprocessOptions, TextEmotionArguments, TrainingArguments)
+    return run_command(train_and_print, arguments, list(sys.argv[1:] if argv is None else argv), f"python -m {__spec__.name}")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

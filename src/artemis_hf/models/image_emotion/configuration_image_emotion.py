@@ -2,9 +2,10 @@
 
 from transformers import PreTrainedConfig
 
-# The label names of each scheme, in the order of the logits. The emotions are ArtEmis's, in the reference order
-# (this folder is published as remote code, so it cannot import them from artemis_hf).
+# Copied from artemis_hf.emotions.EMOTIONS (a model folder is published as remote code: it cannot import it)
 EMOTIONS = ("amusement", "awe", "contentment", "excitement", "anger", "disgust", "fear", "sadness", "something else")
+
+# The label names of each scheme, in the order of the logits.
 LABEL_SCHEMES = {
     "emotion": EMOTIONS,
     "sentiment": ("positive", "negative", "something else"),  # emotions 0-3, 4-7 and 8

@@ -18,9 +18,10 @@ TIMM_INTERPOLATIONS = {
 }
 
 
+# Copied from artemis_hf.data.images.to_rgb (the dataset's images and a served model's must be the same)
 def to_rgb(image: Image.Image) -> Image.Image:
-    """RGB copy of a PIL image of any mode, as `artemis_hf.data.images.to_rgb` makes the dataset's: 16-bit
-    greyscale scaled to 8 bits, transparency composited on white, CMYK/greyscale/palette converted."""
+    """RGB copy of a PIL image of any mode: 16-bit greyscale scaled to 8 bits, transparency composited on white,
+    CMYK/greyscale/palette converted."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         image = image.point(lambda value: value / 256).convert("L")  # plain convert would clip at 255
     if image.has_transparency_data:

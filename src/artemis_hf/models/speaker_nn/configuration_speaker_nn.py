@@ -2,6 +2,7 @@
 
 from transformers import PretrainedConfig
 
+# Copied from artemis_hf.emotions.EMOTIONS (a model folder is published as remote code: it cannot import it)
 EMOTIONS = ("amusement", "awe", "contentment", "excitement", "anger", "disgust", "fear", "sadness", "something else")
 
 

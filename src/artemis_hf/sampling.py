@@ -12,14 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
-from transformers import pipeline
-from transformers.pipelines.pt_utils import KeyDataset
 
-from ..data.commands import ReleaseArguments
-from ..emotions import EMOTIONS, dominant_emotion, histograms
-from ..pipelines.captioning import AUTO, TASK
-from .speaker import load_speaker_data, paintings_of
+from .data.sources import ReleaseArguments
+from .emotions import EMOTIONS, dominant_emotion, histograms
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +32,25 @@ class SampleArguments:
                   "most voted emotion in the data (an oracle). Default: 'auto' where the speaker names a classifier, else none."},
     )
     emotion_classifier: str | None = field(default=None, metadata={"help": "Image emotion classifier for 'auto' (default: the speaker's)."})
-    batch_size: int = 32
+    batch_size: int = field(default=32, metadata={"help": "Paintings per forward pass (about 32 is fastest on a CPU at beam 5)."})
     num_beams: int | None = field(default=None, metadata={"help": "Default: the speaker's generation config (the reference: 5)."})
-    max_new_tokens: int | None = None
+    max_new_tokens: int | None = field(default=None, metadata={"help": "Longest caption, in tokens. Default: the speaker's generation config (30)."})
     temperature: float | None = field(default=None, metadata={"help": "Sample with this temperature instead of searching."})
     max_paintings: int | None = field(default=None, metadata={"help": "Caption only the first N paintings (smoke runs)."})
     device: str | None = field(default=None, metadata={"help": "cpu, cuda, cuda:1, ... Default: the first GPU, else the CPU."})
-    trust_remote_code: bool = False
+    trust_remote_code: bool = field(default=False, metadata={"help": "Run the model code stored with a Hub speaker (where artemis-hf is not installed)."})
 
 
 def sample(release: ReleaseArguments, args: SampleArguments) -> Path:
     """Caption every painting of `args.split`; returns the JSON lines file."""
+    # Imported here, so that `artemis-hf sample --help` does not wait for torch and transformers.
+    from tqdm.auto import tqdm
+    from transformers import pipeline
+    from transformers.pipelines.pt_utils import KeyDataset
+
+    from .data.paintings import load_speaker_data, paintings_of
+    from .pipelines.captioning import AUTO, TASK
+
     split = load_speaker_data(release).dataset
     if args.split not in split:
         raise ValueError(f"--split {args.split!r} is not in the dataset; it has {list(split)}")
