@@ -54,12 +54,35 @@ def test_inputs_paths_and_pil_images_alone_or_batched(sat, paintings, tmp_path):
 
 
 def test_generation_options(sat, paintings):
-    several = sat(paintings[0], emotion="awe", num_beams=4, num_return_sequences=3)
-    assert len(several) == 3 and len({result["generated_text"] for result in several}) == 3
-    assert len(sat(paintings[0], emotion="awe", max_new_tokens=3)[0]["generated_text"].split()) <= 3
-    torch.manual_seed(0)
-    sampled = sat(paintings, emotion="awe", temperature=2.0, num_beams=1, num_return_sequences=2, batch_size=3)
-    assert all(len(results) == 2 for results in sampled)
+    words = set(sat.tokenizer.get_vocab()) - set(sat.tokenizer.all_special_tokens)
+
+    def captions(results):
+        """One image's texts, each checked to be a non-empty caption for awe in the speaker's own words."""
+        texts = [result["generated_text"] for result in results]
+        assert all(result["emotion"] == "awe" for result in results)
+        assert all(text.split() and set(text.split()) <= words for text in texts), texts
+        return texts
+
+    # Beam search returns its 3 best beams out of 4: three different captions.
+    several = captions(sat(paintings[0], emotion="awe", num_beams=4, num_return_sequences=3))
+    assert len(several) == 3 and len(set(several)) == 3
+
+    # max_new_tokens cuts a caption that is longer by default (an earlier <eos> may end it sooner, hence <=).
+    [default] = captions(sat(paintings[0], emotion="awe"))
+    [short] = captions(sat(paintings[0], emotion="awe", max_new_tokens=3))
+    assert len(default.split()) > 3 and len(short.split()) <= 3
+
+    # A temperature samples: 2 captions for each of the 3 paintings, reproducible from the seed, unlike greedy ones.
+    def sample():
+        torch.manual_seed(0)
+        return sat(paintings, emotion="awe", temperature=2.0, num_beams=1, num_return_sequences=2, batch_size=3)
+
+    sampled = sample()
+    assert len(sampled) == len(paintings) and all(len(captions(results)) == 2 for results in sampled)
+    assert sample() == sampled
+    greedy = [captions(results) for results in sat(paintings, emotion="awe", num_beams=1, batch_size=3)]
+    assert len(greedy) == len(paintings)
+    assert any(set(captions(results)) - set(greedy_texts) for results, greedy_texts in zip(sampled, greedy))
 
 
 def test_attention_maps_one_per_word(sat, paintings):

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 import torch
+from speaker_fixtures import one_thread
 from transformers import AutoModelForSequenceClassification, pipeline
 
 from artemis_hf.data import build_artemis
@@ -95,10 +96,13 @@ def test_a_hub_encoder_fine_tunes_through_the_same_loop(synthetic_release, tmp_p
     release = ReleaseArguments(csv=str(synthetic_release.csv_path), cache_dir=str(tmp_path / "cache"))
     arguments = TextEmotionArguments(model_name_or_path=minilm, max_length=24)
     training_args = TrainingArguments(output_dir=str(tmp_path / "minilm"), num_epochs=1, max_steps=12, per_device_batch_size=8, learning_rate=2e-4, lr_scheduler="constant")
-    figures = training_function(release, PreprocessOptions(spell_check=False), arguments, training_args)
-    assert figures["test"]["accuracy"] > 0.2
-    classify = pipeline("text-classification", model=str(tmp_path / "minilm"))
-    assert classify("A warm happy picture")[0]["label"] in {"amusement", "awe", "contentment", "excitement", "anger", "disgust", "fear", "sadness", "something else"}
+    # One torch thread: MiniLM's matrices are too small to share, and with another job on this 2-core machine two
+    # threads waiting for each other made this test 3-5x slower. Fewer than these 12 steps do not learn reliably.
+    with one_thread():
+        figures = training_function(release, PreprocessOptions(spell_check=False), arguments, training_args)
+        assert figures["test"]["accuracy"] > 0.2  # above the test split's majority emotion (30 of 169, 0.18)
+        classify = pipeline("text-classification", model=str(tmp_path / "minilm"))
+        assert classify("A warm happy picture")[0]["label"] in {"amusement", "awe", "contentment", "excitement", "anger", "disgust", "fear", "sadness", "something else"}
 
 
 def test_a_build_without_train_split_is_a_clear_error(real_sample, tmp_path):

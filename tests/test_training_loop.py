@@ -76,14 +76,21 @@ def test_two_cpu_processes_take_the_same_steps_as_one(tmp_path):
     assert torchrun, "torchrun comes with torch"
     env = {**os.environ, "ACCELERATE_USE_CPU": "1", "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]),
            "TOY_DROPOUT": "0"}
-    one = subprocess.run([sys.executable, TOY_SCRIPT, str(tmp_path / "one"), "--batch_size", "32", "--max_steps", "5", "--num_epochs", "1"],
+    # The toy's 320 training rows at a global batch of 32 (32 on one process, 16 on each of two) make 10 steps an
+    # epoch; 15 steps cut the second, reshuffled epoch halfway. One record per epoch, at the step it ended on.
+    num_epochs, max_steps, steps_per_epoch = 2, 15, 320 // 32
+    expected_steps = [min(epoch * steps_per_epoch, max_steps) for epoch in range(1, num_epochs + 1)]  # [10, 15]
+    settings = ["--max_steps", str(max_steps), "--num_epochs", str(num_epochs)]
+    one = subprocess.run([sys.executable, TOY_SCRIPT, str(tmp_path / "one"), "--batch_size", "32", *settings],
                          capture_output=True, text=True, env=env, timeout=120)
-    two = subprocess.run([torchrun, "--nproc_per_node", "2", "--master_port", "29517", TOY_SCRIPT, str(tmp_path / "two"), "--batch_size", "16", "--max_steps", "5", "--num_epochs", "1"],
+    two = subprocess.run([torchrun, "--nproc_per_node", "2", "--master_port", "29517", TOY_SCRIPT, str(tmp_path / "two"), "--batch_size", "16", *settings],
                          capture_output=True, text=True, env=env, timeout=180)
     assert one.returncode == 0, one.stderr[-2000:]
     assert two.returncode == 0, two.stderr[-3000:]
     history_one = json.loads(one.stdout.strip().splitlines()[-1])
     history_two = json.loads(two.stdout.strip().splitlines()[-1])
+    # Same, non-empty and expected lengths first: zip() would pass on two empty histories.
+    assert [record["step"] for record in history_one] == [record["step"] for record in history_two] == expected_steps
     for a, b in zip(history_one, history_two):
         assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-5)
         assert a["validation_loss"] == pytest.approx(b["validation_loss"], rel=1e-5)
