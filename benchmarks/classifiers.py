@@ -11,6 +11,7 @@ fp32 on the CPU (bf16 is several times slower on CPUs without bf16 units), bf16 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import resource
 import time
@@ -19,7 +20,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-from artemis_hf.models.image_emotion import ImageEmotionConfig, ImageEmotionForImageClassification, ImageEmotionImageProcessor
+from artemis_hf.models.image_emotion import (
+    ImageEmotionConfig,
+    ImageEmotionForImageClassification,
+    ImageEmotionImageProcessor,
+)
 
 
 def synchronize(device: str) -> None:
@@ -63,7 +68,7 @@ def benchmark_device(args: argparse.Namespace, device: str) -> dict:
     for name, stages in (("train_samples_per_second", None), ("train_last_stage_samples_per_second", 1)):
         model.set_trainable_stages(stages)
         optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-        figures[name] = images_per_second(lambda: train_step(optimizer), args.batch_size, args.steps, device)
+        figures[name] = images_per_second(functools.partial(train_step, optimizer), args.batch_size, args.steps, device)
     model.eval()
     figures["inference_images_per_second"] = images_per_second(inference_step, args.batch_size, args.steps, device)
     if device == "cuda":

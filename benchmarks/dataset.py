@@ -74,7 +74,6 @@ def main() -> None:
         return
 
     import pandas as pd
-    import pyarrow as pa
 
     from artemis_hf.data.preprocess import spelled_tokens
     from artemis_hf.data.synthetic import make_synthetic_release

@@ -19,6 +19,7 @@ precision on this machine.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import resource
 import subprocess
@@ -90,7 +91,7 @@ def run_phase(phase: str, args) -> dict:
         batch = images[:1] if phase == "caption_beam5_one_image" else images
         emotions = emotion_ids[: len(batch)]
         # min_new_tokens: a random model would stop early; the reference figure is for 30 steps.
-        work = lambda: model.generate(batch, emotion_ids=emotions, num_beams=BEAMS, max_new_tokens=CAPTION_STEPS, min_new_tokens=CAPTION_STEPS)
+        work = functools.partial(model.generate, batch, emotion_ids=emotions, num_beams=BEAMS, max_new_tokens=CAPTION_STEPS, min_new_tokens=CAPTION_STEPS)
         items = len(batch)
     grad = torch.enable_grad() if "step" in phase or phase in ("backbone_forward_backward", "decoder_products_train") else torch.inference_mode()
 

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.data.preprocess import PreprocessOptions
+from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.training.arguments import TextEmotionArguments, TrainingArguments
 from artemis_hf.training.text_emotion import training_function
 

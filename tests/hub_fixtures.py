@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pytest
-
 from hub_server import HubServer
 
 if TYPE_CHECKING:

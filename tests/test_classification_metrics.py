@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from artemis_hf.evaluation.classification import classification_figures, eval_results_records, macro_f1, plot_confusion_matrix
+from artemis_hf.evaluation.classification import (
+    classification_figures,
+    eval_results_records,
+    macro_f1,
+    plot_confusion_matrix,
+)
 
 
 def one_hot_probabilities(predictions, num_classes=9):

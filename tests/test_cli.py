@@ -138,7 +138,7 @@ def test_help_imports_neither_torch_nor_transformers(argv):
 
 def command_parsers():
     for key, (_, argument_classes, summary) in COMMANDS.items():
-        yield command_name(key), DataclassArgumentParser([load(path) for path in argument_classes], prog=command_name(key))
+        yield command_name(key), DataclassArgumentParser([load(path) for path in argument_classes], prog=command_name(key), description=summary)
 
 
 def test_every_option_has_help_and_every_no_option_says_what_it_turns_off():

@@ -17,9 +17,8 @@ from PIL import Image
 from safetensors.torch import load_file
 from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageClassification, pipeline
 
-from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.data.images import to_rgb as dataset_to_rgb
-from artemis_hf.data.sources import ART_STYLES
+from artemis_hf.data.sources import ART_STYLES, ReleaseArguments
 from artemis_hf.data.synthetic import make_synthetic_release
 from artemis_hf.emotions import EMOTIONS
 from artemis_hf.models.image_emotion import (
@@ -161,8 +160,8 @@ def unusual_images() -> dict[str, Image.Image]:
         "rgba": Image.fromarray(rgba),
         "cmyk": Image.fromarray(rgb).convert("CMYK"),
         "palette+transparency": palette,
-        "16-bit": Image.fromarray((rgb[..., 0].astype(np.uint16) * 257)),
-        "32-bit": Image.fromarray((rgb[..., 1].astype(np.int32) * 257)),
+        "16-bit": Image.fromarray(rgb[..., 0].astype(np.uint16) * 257),
+        "32-bit": Image.fromarray(rgb[..., 1].astype(np.int32) * 257),
         "1-bit": Image.fromarray(rgb[..., 2] > 127),
         "1x1": Image.new("RGB", (1, 1), (250, 10, 10)),
     }

@@ -2,7 +2,7 @@
 
 import pytest
 
-from artemis_hf.data.release import Report, ReleaseFormatError, read_release
+from artemis_hf.data.release import ReleaseFormatError, Report, read_release
 
 HEADER = "art_style,painting,emotion,utterance,repetition\n"
 GOOD = "Impressionism,claude-monet_water-lilies,awe,The water is calm and glowing,2\n"

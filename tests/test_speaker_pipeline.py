@@ -13,8 +13,8 @@ import torch
 from PIL import Image
 from transformers import AutoConfig, ResNetConfig, ResNetForImageClassification, pipeline
 
-from artemis_hf.emotions import EMOTIONS
 from artemis_hf.data.paintings import load_speaker_data, paintings_of
+from artemis_hf.emotions import EMOTIONS
 from artemis_hf.training.speaker import image_processor
 
 pytest_plugins = ["speaker_fixtures"]

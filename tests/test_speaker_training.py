@@ -15,13 +15,13 @@ import torch
 from safetensors.torch import load_file
 from transformers import HfArgumentParser, pipeline
 
+from artemis_hf.data.paintings import load_speaker_data, paintings_of
 from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.emotions import EMOTIONS
 from artemis_hf.evaluation import bleu, cider, load_references, read_captions
-from artemis_hf.training.loop import HISTORY_FILENAME, latest_checkpoint
-from artemis_hf.data.paintings import load_speaker_data, paintings_of
 from artemis_hf.sampling import SampleArguments, sample
 from artemis_hf.training.arguments import SpeakerArguments, SpeakerTrainingArguments
+from artemis_hf.training.loop import HISTORY_FILENAME, latest_checkpoint
 
 pytest_plugins = ["speaker_fixtures"]
 pytestmark = pytest.mark.usefixtures("single_thread")

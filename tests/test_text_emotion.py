@@ -10,9 +10,8 @@ import torch
 from speaker_fixtures import one_thread
 from transformers import AutoModelForSequenceClassification, pipeline
 
-from artemis_hf.data import build_artemis
-from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.data.preprocess import PreprocessOptions
+from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.models.text_emotion import TextEmotionLSTMConfig, TextEmotionLSTMForSequenceClassification
 from artemis_hf.training.arguments import TextEmotionArguments, TrainingArguments
 from artemis_hf.training.text_emotion import training_function

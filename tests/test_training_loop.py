@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from safetensors.torch import load_file
+from training_toy import ToyRegression, toy_arguments
 
 from artemis_hf.training import train
 from artemis_hf.training.loop import latest_checkpoint
-from training_toy import ToyRegression, toy_arguments
 
 TOY_SCRIPT = str(Path(__file__).with_name("training_toy.py"))
 

@@ -4,8 +4,8 @@
 """
 
 import argparse
-import os
 import json
+import os
 import sys
 import time
 from pathlib import Path

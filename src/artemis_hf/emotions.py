@@ -5,7 +5,7 @@ The order is the reference code's (index 0-8) and is the label order of every mo
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -6,8 +6,8 @@ import json
 import logging
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from datasets.table import embed_table_storage
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import unicodedata
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterable
 
 from PIL import Image
 from tqdm.auto import tqdm

@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 
 from .. import emotions
 from .images import check_images, index_images
-from .release import Report, read_release
 from .options import PreprocessOptions
+from .release import Report, read_release
 from .splits import REST_SPLIT, SPLITS, split_paintings
 from .text import UNK_TOKEN, SpellChecker, build_tokenizer, map_tokens, tokenize, word_counts
 

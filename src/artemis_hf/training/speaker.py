@@ -26,9 +26,9 @@ from tqdm.auto import tqdm
 from transformers import ViTImageProcessor
 
 from ..argparsing import run_command
+from ..data.images import to_rgb
 from ..data.paintings import load_speaker_data, paintings_of
 from ..data.sources import ReleaseArguments
-from ..data.images import to_rgb
 from ..emotions import EMOTIONS
 from ..models.speaker_nn import SpeakerNNConfig, SpeakerNNModel
 from ..models.speaker_sat import SpeakerSATConfig, SpeakerSATForConditionalGeneration, SpeakerSATProcessor
