@@ -44,8 +44,14 @@ def images_per_second(step, batch_size: int, steps: int, device: str) -> float:
 
 def benchmark_device(args: argparse.Namespace, device: str) -> dict:
     torch.manual_seed(0)
-    model = ImageEmotionForImageClassification(ImageEmotionConfig(backbone=args.backbone)).to(device).to(memory_format=torch.channels_last)
-    pixel_values = torch.randn(args.batch_size, 3, args.image_size, args.image_size, device=device).contiguous(memory_format=torch.channels_last)
+    model = (
+        ImageEmotionForImageClassification(ImageEmotionConfig(backbone=args.backbone))
+        .to(device)
+        .to(memory_format=torch.channels_last)
+    )
+    pixel_values = torch.randn(args.batch_size, 3, args.image_size, args.image_size, device=device).contiguous(
+        memory_format=torch.channels_last
+    )
     histograms = torch.randint(0, 3, (args.batch_size, model.config.num_labels), device=device)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device == "cuda")
     if device == "cuda":
@@ -68,7 +74,9 @@ def benchmark_device(args: argparse.Namespace, device: str) -> dict:
     for name, stages in (("train_samples_per_second", None), ("train_last_stage_samples_per_second", 1)):
         model.set_trainable_stages(stages)
         optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-        figures[name] = images_per_second(functools.partial(train_step, optimizer), args.batch_size, args.steps, device)
+        figures[name] = images_per_second(
+            functools.partial(train_step, optimizer), args.batch_size, args.steps, device
+        )
     model.eval()
     figures["inference_images_per_second"] = images_per_second(inference_step, args.batch_size, args.steps, device)
     if device == "cuda":

@@ -80,15 +80,24 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as workdir:
         start = time.perf_counter()
-        release = make_synthetic_release(Path(workdir) / "release", num_paintings=args.paintings, num_annotations=args.annotations, with_images=False)
+        release = make_synthetic_release(
+            Path(workdir) / "release",
+            num_paintings=args.paintings,
+            num_annotations=args.annotations,
+            with_images=False,
+        )
         generate_seconds = time.perf_counter() - start
         child = subprocess.run(
             [sys.executable, __file__, "--child", str(release.csv_path), str(Path(workdir) / "cache")],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         build = json.loads(child.stdout.strip().splitlines()[-1])
 
-        utterances = pd.read_csv(release.csv_path, usecols=["utterance"], nrows=args.reference_rows)["utterance"].tolist()
+        utterances = pd.read_csv(release.csv_path, usecols=["utterance"], nrows=args.reference_rows)[
+            "utterance"
+        ].tolist()
         reference_seconds, reference_tokens = reference_design(utterances)
         ours, _ = spelled_tokens(pd.Series(utterances))
     figures = {

@@ -54,7 +54,9 @@ def main() -> None:
         is_caption = test.groupby("painting_id").cumcount() == args.references  # the last utterance of each painting
         captions_file = tmp / "captions.jsonl"
         captions = test[is_caption].rename(columns={"utterance_spelled": "caption"})
-        captions.assign(emotion="awe")[["painting_id", "emotion", "caption"]].to_json(captions_file, orient="records", lines=True)
+        captions.assign(emotion="awe")[["painting_id", "emotion", "caption"]].to_json(
+            captions_file, orient="records", lines=True
+        )
         train = synthetic_text(tmp / "train", args.train_paintings, 5, seed=1)
         references = datasets.DatasetDict({
             "test": datasets.Dataset.from_pandas(test[~is_caption], preserve_index=False),

@@ -28,8 +28,16 @@ import time
 
 REFERENCE_VOCABULARY = 14_469 + 4
 CAPTION_STEPS = 30
-PHASES = ("backbone_forward", "backbone_forward_backward", "train_step", "decoder_train_step", "caption_beam5", "caption_beam5_one_image",
-          "decoder_products_caption", "decoder_products_train")
+PHASES = (
+    "backbone_forward",
+    "backbone_forward_backward",
+    "train_step",
+    "decoder_train_step",
+    "caption_beam5",
+    "caption_beam5_one_image",
+    "decoder_products_caption",
+    "decoder_products_train",
+)
 BEAMS = 5
 
 
@@ -46,15 +54,21 @@ def run_phase(phase: str, args) -> dict:
     cuda = device.type == "cuda"
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda)  # fp32 on CPUs: bf16 is slower there
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
-    images = torch.randn(args.batch_size, 3, args.image_size, args.image_size, device=device).contiguous(memory_format=memory_format)
+    images = torch.randn(args.batch_size, 3, args.image_size, args.image_size, device=device).contiguous(
+        memory_format=memory_format
+    )
     lengths = torch.randint(6, CAPTION_STEPS + 2, (args.batch_size,))
     labels = torch.randint(4, REFERENCE_VOCABULARY, (args.batch_size, int(lengths.max())))
     labels[torch.arange(labels.shape[1]) >= lengths[:, None]] = -100
     labels = labels.to(device)
 
-    model = SpeakerSATForConditionalGeneration(SpeakerSATConfig(backbone=args.backbone, emotion_grounding=True)).to(device, memory_format=memory_format)
+    model = SpeakerSATForConditionalGeneration(SpeakerSATConfig(backbone=args.backbone, emotion_grounding=True)).to(
+        device, memory_format=memory_format
+    )
     emotion_ids = torch.randint(0, 9, (args.batch_size,), device=device)
-    backbone = timm.create_model(args.backbone, pretrained=False, features_only=True, out_indices=(-1,)).to(device, memory_format=memory_format)
+    backbone = timm.create_model(args.backbone, pretrained=False, features_only=True, out_indices=(-1,)).to(
+        device, memory_format=memory_format
+    )
 
     def speaker_loss(**images_or_grids):
         return model(**images_or_grids, labels=labels, emotion_ids=emotion_ids).loss
@@ -67,6 +81,7 @@ def run_phase(phase: str, args) -> dict:
             torch.nn.utils.clip_grad_norm_(parameters, 5.0)
             optimizer.step()
             optimizer.zero_grad()
+
         return step
 
     if phase == "backbone_forward":
@@ -76,7 +91,10 @@ def run_phase(phase: str, args) -> dict:
         work, items = lambda: backbone(images)[-1].float().mean().backward(), args.batch_size
     elif phase == "train_step":
         model.train()
-        work, items = training_step(lambda: speaker_loss(pixel_values=images), list(model.parameters())), args.batch_size
+        work, items = (
+            training_step(lambda: speaker_loss(pixel_values=images), list(model.parameters())),
+            args.batch_size,
+        )
     elif phase.startswith("decoder_products"):
         work, items = decoder_products(model, labels, training=phase.endswith("train")), args.batch_size
     elif phase == "decoder_train_step":
@@ -91,9 +109,20 @@ def run_phase(phase: str, args) -> dict:
         batch = images[:1] if phase == "caption_beam5_one_image" else images
         emotions = emotion_ids[: len(batch)]
         # min_new_tokens: a random model would stop early; the reference figure is for 30 steps.
-        work = functools.partial(model.generate, batch, emotion_ids=emotions, num_beams=BEAMS, max_new_tokens=CAPTION_STEPS, min_new_tokens=CAPTION_STEPS)
+        work = functools.partial(
+            model.generate,
+            batch,
+            emotion_ids=emotions,
+            num_beams=BEAMS,
+            max_new_tokens=CAPTION_STEPS,
+            min_new_tokens=CAPTION_STEPS,
+        )
         items = len(batch)
-    grad = torch.enable_grad() if "step" in phase or phase in ("backbone_forward_backward", "decoder_products_train") else torch.inference_mode()
+    grad = (
+        torch.enable_grad()
+        if "step" in phase or phase in ("backbone_forward_backward", "decoder_products_train")
+        else torch.inference_mode()
+    )
 
     def timed() -> float:
         if cuda:
@@ -143,15 +172,30 @@ def decoder_products(model, labels, training: bool):
             for x in inputs:
                 h, c = cell(x, (h, c))
                 projection(h)
+
     return work
 
 
 def benchmark_device(device: str, args) -> dict:
-    common = ["--batch_size", str(args.batch_size), "--image_size", str(args.image_size), "--backbone", args.backbone,
-              "--repeats", str(args.repeats), "--device", device, "--threads", str(args.threads)] + (["--channels_last"] if args.channels_last else [])
+    common = [
+        "--batch_size",
+        str(args.batch_size),
+        "--image_size",
+        str(args.image_size),
+        "--backbone",
+        args.backbone,
+        "--repeats",
+        str(args.repeats),
+        "--device",
+        device,
+        "--threads",
+        str(args.threads),
+    ] + (["--channels_last"] if args.channels_last else [])
     phases = {}
     for phase in PHASES:
-        result = subprocess.run([sys.executable, __file__, "--phase", phase, *common], capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [sys.executable, __file__, "--phase", phase, *common], capture_output=True, text=True, check=False
+        )
         if result.returncode != 0:
             raise RuntimeError(f"phase {phase} on {device} failed:\n{result.stderr[-3000:]}")
         phases[phase] = json.loads(result.stdout.strip().splitlines()[-1])
@@ -166,8 +210,10 @@ def benchmark_device(device: str, args) -> dict:
         "train_step_time_over_backbone_forward_backward": rate["backbone_forward_backward"] / rate["train_step"],
         "decoder_only_speedup_over_full_step": rate["decoder_train_step"] / rate["train_step"],
         # The best the same ratios can be: the floor plus the products the decoder cannot do without.
-        "caption_time_lower_bound_over_backbone_forward": 1 + rate["backbone_forward"] / rate["decoder_products_caption"],
-        "train_step_time_lower_bound_over_backbone_forward_backward": 1 + rate["backbone_forward_backward"] / rate["decoder_products_train"],
+        "caption_time_lower_bound_over_backbone_forward": 1
+        + rate["backbone_forward"] / rate["decoder_products_caption"],
+        "train_step_time_lower_bound_over_backbone_forward_backward": 1
+        + rate["backbone_forward_backward"] / rate["decoder_products_train"],
         "batched_captioning_speedup_over_one_image_at_a_time": rate["caption_beam5"] / rate["caption_beam5_one_image"],
     }
 
@@ -177,9 +223,19 @@ def main() -> None:
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--image_size", type=int, default=256)
     parser.add_argument("--backbone", default="resnet34")
-    parser.add_argument("--repeats", type=int, default=5, help="Timed runs per phase after one warm-up; the best counts (a shared machine is noisy).")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=5,
+        help="Timed runs per phase after one warm-up; the best counts (a shared machine is noisy).",
+    )
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default).")
-    parser.add_argument("--channels_last", action=argparse.BooleanOptionalAction, default=True, help="NHWC images and convolutions (faster on CPUs).")
+    parser.add_argument(
+        "--channels_last",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="NHWC images and convolutions (faster on CPUs).",
+    )
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--device", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -189,10 +245,19 @@ def main() -> None:
 
     import torch
 
-    settings = {"backbone": args.backbone, "image_size": args.image_size, "batch_size": args.batch_size, "vocabulary": REFERENCE_VOCABULARY,
-                "caption_steps": CAPTION_STEPS, "channels_last": args.channels_last, "torch_threads": args.threads or torch.get_num_threads()}
+    settings = {
+        "backbone": args.backbone,
+        "image_size": args.image_size,
+        "batch_size": args.batch_size,
+        "vocabulary": REFERENCE_VOCABULARY,
+        "caption_steps": CAPTION_STEPS,
+        "channels_last": args.channels_last,
+        "torch_threads": args.threads or torch.get_num_threads(),
+    }
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    print(json.dumps({"settings": settings, "results": [benchmark_device(device, args) for device in devices]}, indent=1))
+    print(
+        json.dumps({"settings": settings, "results": [benchmark_device(device, args) for device in devices]}, indent=1)
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ def main() -> None:
         figures = training_function(
             ReleaseArguments(csv=str(csv_path), cache_dir=f"{workdir}/cache"),
             PreprocessOptions(rest_min_repetition=None),
-            TextEmotionArguments(model_name_or_path=get_model_path(), max_length=64, dataset_name="ArtEmis (250-painting sample)"),
+            TextEmotionArguments(
+                model_name_or_path=get_model_path(), max_length=64, dataset_name="ArtEmis (250-painting sample)"
+            ),
             TrainingArguments(
                 output_dir=f"{workdir}/minilm",
                 num_epochs=args.epochs,
@@ -51,7 +53,11 @@ def main() -> None:
             ),
         )
         seconds = time.perf_counter() - start
-    print(json.dumps({"benchmark": "text emotion, MiniLM on the real sample", "seconds": round(seconds, 1), **figures}, indent=1))
+    print(
+        json.dumps(
+            {"benchmark": "text emotion, MiniLM on the real sample", "seconds": round(seconds, 1), **figures}, indent=1
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,27 @@ from urllib.parse import parse_qs, unquote, urlsplit
 logger = logging.getLogger(__name__)
 
 # Files the Hub stores in LFS whatever their content (a subset of its default .gitattributes).
-LFS_SUFFIXES = {".bin", ".safetensors", ".parquet", ".arrow", ".pt", ".pth", ".ckpt", ".h5", ".npy", ".npz",
-                ".onnx", ".msgpack", ".pkl", ".zip", ".gz", ".tar", ".png", ".jpg", ".jpeg"}
+LFS_SUFFIXES = {
+    ".bin",
+    ".safetensors",
+    ".parquet",
+    ".arrow",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".h5",
+    ".npy",
+    ".npz",
+    ".onnx",
+    ".msgpack",
+    ".pkl",
+    ".zip",
+    ".gz",
+    ".tar",
+    ".png",
+    ".jpg",
+    ".jpeg",
+}
 LFS_MIN_SIZE = 10 * 1024 * 1024
 
 REPO = r"(?P<type>model|dataset|space)s/(?P<repo>[^/]+/[^/]+)"  # /api/{type}s/{ns}/{name}
@@ -164,8 +183,9 @@ class Handler(BaseHTTPRequestHandler):
                 try:
                     getattr(self, name)(**args)
                 except HubError as err:
-                    self.send_json({"error": str(err)}, err.status, {"X-Error-Code": err.code,
-                                                                    "X-Error-Message": str(err)})
+                    self.send_json(
+                        {"error": str(err)}, err.status, {"X-Error-Code": err.code, "X-Error-Message": str(err)}
+                    )
                 return
         logger.warning("local hub: no route for %s %s", method, self.path)
         self.send_json({"error": f"no route for {method} {url.path}"}, 404)
@@ -201,8 +221,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def whoami(self):
         """GET /api/whoami-v2: any token belongs to the one user."""
-        self.send_json({"type": "user", "name": self.server.user, "fullname": self.server.user, "orgs": [],
-                        "auth": {"type": "access_token", "accessToken": {"displayName": "test", "role": "write"}}})
+        self.send_json(
+            {
+                "type": "user",
+                "name": self.server.user,
+                "fullname": self.server.user,
+                "orgs": [],
+                "auth": {"type": "access_token", "accessToken": {"displayName": "test", "role": "write"}},
+            }
+        )
 
     def validate_yaml(self):
         """POST /api/validate-yaml: every model or dataset card is fine."""
@@ -234,8 +261,18 @@ class Handler(BaseHTTPRequestHandler):
                 if "lfs" in entry:
                     sibling["lfs"] = {**entry["lfs"], "sha256": entry["lfs"]["oid"]}  # named "oid" in the tree API
                 siblings.append(sibling)
-        self.send_json({"id": repo.id, "author": repo.id.split("/")[0], "sha": repo.sha, "private": False,
-                        "gated": False, "disabled": False, "tags": [], "siblings": siblings})
+        self.send_json(
+            {
+                "id": repo.id,
+                "author": repo.id.split("/")[0],
+                "sha": repo.sha,
+                "private": False,
+                "gated": False,
+                "disabled": False,
+                "tags": [],
+                "siblings": siblings,
+            }
+        )
 
     # --- listing: tree and paths-info ---
 
@@ -263,8 +300,9 @@ class Handler(BaseHTTPRequestHandler):
             remote = repo.entry(file["path"])
             # The client skips files whose oid (sha256 for LFS, git sha1 otherwise) did not change.
             oid = remote and (remote["lfs"]["oid"] if "lfs" in remote else remote["oid"])
-            files.append({"path": file["path"], "uploadMode": "lfs" if lfs else "regular", "shouldIgnore": False,
-                          "oid": oid})
+            files.append(
+                {"path": file["path"], "uploadMode": "lfs" if lfs else "regular", "shouldIgnore": False, "oid": oid}
+            )
         self.send_json({"files": files, "commitOid": repo.sha})
 
     def lfs_batch(self, repo, type=None):
@@ -276,8 +314,9 @@ class Handler(BaseHTTPRequestHandler):
             if not (self.server.root / "lfs" / obj["oid"]).exists():  # no "actions": already uploaded
                 answer["actions"] = {"upload": {"href": f"{self.server.endpoint}/lfs/{obj['oid']}"}}
             objects.append(answer)
-        self.send_json({"transfer": "basic", "objects": objects},
-                       headers={"Content-Type": "application/vnd.git-lfs+json"})
+        self.send_json(
+            {"transfer": "basic", "objects": objects}, headers={"Content-Type": "application/vnd.git-lfs+json"}
+        )
 
     def lfs_upload(self, oid):
         """PUT /lfs/{sha256}: one LFS object ("basic" transfer)."""
@@ -315,8 +354,14 @@ class Handler(BaseHTTPRequestHandler):
                 elif key == "deletedFolder":
                     shutil.rmtree(target, ignore_errors=True)
             sha = repo.add_commit()
-        self.send_json({"commitOid": sha, "commitUrl": f"{self.repo_url(repo)}/commit/{sha}", "success": True,
-                        "pullRequestUrl": None})
+        self.send_json(
+            {
+                "commitOid": sha,
+                "commitUrl": f"{self.repo_url(repo)}/commit/{sha}",
+                "success": True,
+                "pullRequestUrl": None,
+            }
+        )
 
     # --- downloads: resolve ---
 

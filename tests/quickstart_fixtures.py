@@ -29,6 +29,8 @@ class QuickstartRun:
 def quickstart_outputs(tmp_path_factory) -> QuickstartRun:
     output_dir = tmp_path_factory.mktemp("quickstart")
     script = os.path.join(os.path.dirname(sys.executable), "artemis-hf")
-    result = subprocess.run([script, "quickstart", "--output_dir", str(output_dir), *QUICK], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [script, "quickstart", "--output_dir", str(output_dir), *QUICK], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return QuickstartRun(output_dir, result.stdout, json.loads((output_dir / "quickstart.json").read_text()))

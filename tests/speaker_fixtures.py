@@ -26,8 +26,16 @@ from artemis_hf.quickstart import TINY_SPEAKER
 def tiny_training_arguments(output_dir):
     from artemis_hf.training.arguments import SpeakerTrainingArguments
 
-    settings = dict(num_epochs=15, per_device_batch_size=64, learning_rate=3e-3, lr_scheduler="constant", early_stopping_patience=None,
-                    mixed_precision="no", cpu=True, keep_checkpoints=1)
+    settings = dict(
+        num_epochs=15,
+        per_device_batch_size=64,
+        learning_rate=3e-3,
+        lr_scheduler="constant",
+        early_stopping_patience=None,
+        mixed_precision="no",
+        cpu=True,
+        keep_checkpoints=1,
+    )
     return SpeakerTrainingArguments(output_dir=str(output_dir), **settings)
 
 
@@ -51,8 +59,14 @@ def single_thread():
 
 @pytest.fixture(scope="session")
 def speaker_release(tmp_path_factory) -> ReleaseArguments:
-    release = make_synthetic_release(tmp_path_factory.mktemp("speaker-release"), num_paintings=600, image_size=64, seed=0)
-    return ReleaseArguments(csv=str(release.csv_path), images_dir=str(release.images_dir), cache_dir=str(tmp_path_factory.mktemp("speaker-cache")))
+    release = make_synthetic_release(
+        tmp_path_factory.mktemp("speaker-release"), num_paintings=600, image_size=64, seed=0
+    )
+    return ReleaseArguments(
+        csv=str(release.csv_path),
+        images_dir=str(release.images_dir),
+        cache_dir=str(tmp_path_factory.mktemp("speaker-cache")),
+    )
 
 
 @dataclass
@@ -72,7 +86,11 @@ def trained_speakers(speaker_release, tmp_path_factory) -> TrainedSpeakers:
         # The quickstart's tiny speaker, frozen and cached.
         sat = SpeakerArguments(emotion_grounding=True, cache_features=True, **TINY_SPEAKER)
         result = training_function(speaker_release, sat, tiny_training_arguments(root / "sat"))
-        training_function(speaker_release, SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64), tiny_training_arguments(root / "nn"))
+        training_function(
+            speaker_release,
+            SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64),
+            tiny_training_arguments(root / "nn"),
+        )
     return TrainedSpeakers(root / "sat", root / "nn", result.history)
 
 
@@ -84,7 +102,14 @@ def text_classifier(speaker_release, tmp_path_factory) -> Path:
 
     output_dir = tmp_path_factory.mktemp("text-classifier")
     arguments = TextEmotionArguments(embedding_dim=32, hidden_size=32, dataset_name="synthetic-artemis")
-    training_args = TrainingArguments(output_dir=str(output_dir), num_epochs=4, per_device_batch_size=32, learning_rate=5e-3, lr_scheduler="constant", cpu=True)
+    training_args = TrainingArguments(
+        output_dir=str(output_dir),
+        num_epochs=4,
+        per_device_batch_size=32,
+        learning_rate=5e-3,
+        lr_scheduler="constant",
+        cpu=True,
+    )
     with one_thread():
         training_function(speaker_release, PreprocessOptions(), arguments, training_args)
     return output_dir

@@ -45,7 +45,9 @@ def imported_modules(path: Path) -> set[str]:
     return {module for module in found if module == PACKAGE or module.startswith(PACKAGE + ".")}
 
 
-GRAPH = {module_name(path): imported_modules(path) for path in PACKAGE_DIR.rglob("*.py") if "metrics" not in path.parts}
+GRAPH = {
+    module_name(path): imported_modules(path) for path in PACKAGE_DIR.rglob("*.py") if "metrics" not in path.parts
+}
 
 
 def importers_of(prefix: str) -> dict[str, set[str]]:
@@ -75,7 +77,11 @@ def test_a_model_family_imports_nothing_of_ours_outside_its_folder():
 def test_data_imports_no_models_training_evaluation_or_cli():
     for module, imports in GRAPH.items():
         if inside(module, "artemis_hf.data"):
-            bad = [i for i in imports if inside(i, "artemis_hf.models", "artemis_hf.training", "artemis_hf.evaluation", "artemis_hf.cli")]
+            bad = [
+                i
+                for i in imports
+                if inside(i, "artemis_hf.models", "artemis_hf.training", "artemis_hf.evaluation", "artemis_hf.cli")
+            ]
             assert not bad, (module, bad)
 
 
@@ -90,12 +96,16 @@ def test_only_the_cli_and_the_quickstart_import_command_modules():
 
 def test_the_synthetic_generator_stays_in_the_data_layer():
     for module, imported in importers_of("artemis_hf.data.synthetic").items():
-        assert not inside(module, "artemis_hf.training", "artemis_hf.evaluation", "artemis_hf.pipelines", "artemis_hf.models"), (module, imported)
+        assert not inside(
+            module, "artemis_hf.training", "artemis_hf.evaluation", "artemis_hf.pipelines", "artemis_hf.models"
+        ), (module, imported)
 
 
 def test_inference_never_imports_training():
     for module, imported in importers_of("artemis_hf.training").items():
-        assert not inside(module, "artemis_hf.evaluation", "artemis_hf.pipelines", "artemis_hf.sampling", "artemis_hf.demo"), (module, imported)
+        assert not inside(
+            module, "artemis_hf.evaluation", "artemis_hf.pipelines", "artemis_hf.sampling", "artemis_hf.demo"
+        ), (module, imported)
 
 
 def test_nothing_imports_the_cli():
@@ -108,14 +118,23 @@ COPY_MARK = re.compile(r"^# Copied from (artemis_hf\.[\w.]+)", re.MULTILINE)
 
 
 def marked_copies() -> list[tuple[Path, str]]:
-    return [(path, match.group(1)) for path in PACKAGE_DIR.rglob("*.py") for match in COPY_MARK.finditer(path.read_text())]
+    return [
+        (path, match.group(1)) for path in PACKAGE_DIR.rglob("*.py") for match in COPY_MARK.finditer(path.read_text())
+    ]
 
 
 def test_every_copy_of_the_emotions_and_of_to_rgb_is_marked():
     originals = {original for _, original in marked_copies()}
     assert originals == {"artemis_hf.emotions.EMOTIONS", "artemis_hf.data.images.to_rgb"}
     assert sum(original == "artemis_hf.emotions.EMOTIONS" for _, original in marked_copies()) == 4
-    assert len(re.findall(r"^EMOTIONS(: [^=]+)? = ", "\n".join(p.read_text() for p in PACKAGE_DIR.rglob("*.py")), re.MULTILINE)) == 5
+    assert (
+        len(
+            re.findall(
+                r"^EMOTIONS(: [^=]+)? = ", "\n".join(p.read_text() for p in PACKAGE_DIR.rglob("*.py")), re.MULTILINE
+            )
+        )
+        == 5
+    )
 
 
 @pytest.mark.parametrize("path, original", marked_copies(), ids=lambda value: str(value).split("artemis_hf/")[-1])

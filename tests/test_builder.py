@@ -24,7 +24,11 @@ def painting_sets(dataset_dict):
 
 def test_splits_are_disjoint_by_painting_and_about_85_5_10(builds, synthetic_release):
     sets = painting_sets(builds["paintings"].dataset)
-    assert sets["train"].isdisjoint(sets["validation"]) and sets["train"].isdisjoint(sets["test"]) and sets["validation"].isdisjoint(sets["test"])
+    assert (
+        sets["train"].isdisjoint(sets["validation"])
+        and sets["train"].isdisjoint(sets["test"])
+        and sets["validation"].isdisjoint(sets["test"])
+    )
     sizes = np.array([len(sets[s]) for s in ("train", "validation", "test")]) / synthetic_release.num_paintings
     np.testing.assert_allclose(sizes, [0.85, 0.05, 0.10], atol=0.01)
     assert painting_sets(builds["raw"].dataset) == sets  # one split assignment for every config
@@ -96,7 +100,13 @@ def test_unknown_config_is_refused(synthetic_release):
 
 
 def test_export_loads_back_with_plain_load_dataset(builds, synthetic_release, tmp_path):
-    export_artemis(synthetic_release.csv_path, tmp_path, synthetic_release.images_dir, embed_images=True, pretty_name="Synthetic ArtEmis")
+    export_artemis(
+        synthetic_release.csv_path,
+        tmp_path,
+        synthetic_release.images_dir,
+        embed_images=True,
+        pretty_name="Synthetic ArtEmis",
+    )
     for config, build in builds.items():
         loaded = datasets.load_dataset(str(tmp_path), config)
         assert set(loaded) == set(build.dataset)

@@ -52,10 +52,17 @@ def test_two_class_scheme_and_bad_shapes():
 
 
 def test_eval_results_records_and_confusion_matrix(tmp_path):
-    records = eval_results_records({"accuracy": 0.5, "macro_f1": 0.4}, "text-classification", "synthetic-artemis", "deep-nets", "test")
+    records = eval_results_records(
+        {"accuracy": 0.5, "macro_f1": 0.4}, "text-classification", "synthetic-artemis", "deep-nets", "test"
+    )
     expected = {
-        "task_type": "text-classification", "dataset_type": "synthetic-artemis", "dataset_name": "synthetic-artemis",
-        "dataset_config": "deep-nets", "dataset_split": "test", "metric_type": "accuracy", "metric_value": 0.5,
+        "task_type": "text-classification",
+        "dataset_type": "synthetic-artemis",
+        "dataset_name": "synthetic-artemis",
+        "dataset_config": "deep-nets",
+        "dataset_split": "test",
+        "metric_type": "accuracy",
+        "metric_value": 0.5,
     }
     assert {key: records[0][key] for key in expected} == expected
     assert records[1]["metric_type"] == "f1"

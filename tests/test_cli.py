@@ -21,7 +21,19 @@ def small_release(tmp_path_factory):
 
 def test_build_prints_the_report(small_release, capsys, tmp_path):
     csv_path, _ = small_release
-    main(["dataset", "build", "--csv", str(csv_path), "--config", "deep-nets", "--no_spell_check", "--cache_dir", str(tmp_path)])
+    main(
+        [
+            "dataset",
+            "build",
+            "--csv",
+            str(csv_path),
+            "--config",
+            "deep-nets",
+            "--no_spell_check",
+            "--cache_dir",
+            str(tmp_path),
+        ]
+    )
     out = capsys.readouterr().out
     assert '"rows_in"' in out and "deep-nets length filter: removed" in out
 
@@ -29,7 +41,21 @@ def test_build_prints_the_report(small_release, capsys, tmp_path):
 def test_export_push_and_load_from_the_hub(small_release, hub, tmp_path):
     csv_path, images_dir = small_release
     export_dir = tmp_path / "export"
-    main(["dataset", "export", "--csv", str(csv_path), "--images_dir", str(images_dir), "--output_dir", str(export_dir), "--embed_images", "--cache_dir", str(tmp_path / "cache")])
+    main(
+        [
+            "dataset",
+            "export",
+            "--csv",
+            str(csv_path),
+            "--images_dir",
+            str(images_dir),
+            "--output_dir",
+            str(export_dir),
+            "--embed_images",
+            "--cache_dir",
+            str(tmp_path / "cache"),
+        ]
+    )
     repo_id = hub.repo_id("artemis")
     main(["dataset", "push", "--export_dir", str(export_dir), "--repo_id", repo_id])
     assert "deep-nets/tokenizer.json" in hub.api.list_repo_files(repo_id, repo_type="dataset")
@@ -94,12 +120,35 @@ def fake_export(folder):
 
 # Each fails in a different place: a path checked up front, argparse, our CSV validation, huggingface_hub.
 FAILING_COMMANDS = {
-    "missing file": (lambda tmp: ["dataset", "build", "--csv", str(tmp / "nowhere.csv")], f"--csv {{tmp}}{os.sep}nowhere.csv: no such file"),
-    "missing folder": (lambda tmp: ["evaluate", "--csv", str(bad_csv(tmp)), "--images_dir", str(tmp / "no-images"), "--compare", "a.jsonl"], "no such"),
-    "bad argument value": (lambda tmp: ["train", "speaker", "--arch", "transformer"], "argument --arch: invalid choice: 'transformer'"),
-    "bad value in __post_init__": (lambda tmp: ["train", "text-emotion", "--output_dir", str(tmp), "--num_epochs", "0"], "num_epochs must be at least 1, got 0"),
+    "missing file": (
+        lambda tmp: ["dataset", "build", "--csv", str(tmp / "nowhere.csv")],
+        f"--csv {{tmp}}{os.sep}nowhere.csv: no such file",
+    ),
+    "missing folder": (
+        lambda tmp: [
+            "evaluate",
+            "--csv",
+            str(bad_csv(tmp)),
+            "--images_dir",
+            str(tmp / "no-images"),
+            "--compare",
+            "a.jsonl",
+        ],
+        "no such",
+    ),
+    "bad argument value": (
+        lambda tmp: ["train", "speaker", "--arch", "transformer"],
+        "argument --arch: invalid choice: 'transformer'",
+    ),
+    "bad value in __post_init__": (
+        lambda tmp: ["train", "text-emotion", "--output_dir", str(tmp), "--num_epochs", "0"],
+        "num_epochs must be at least 1, got 0",
+    ),
     "bad CSV row": (lambda tmp: ["dataset", "build", "--csv", str(bad_csv(tmp))], "'joy'"),
-    "error inside a library": (lambda tmp: ["dataset", "push", "--export_dir", str(fake_export(tmp)), "--repo_id", "not a repo id"], "HFValidationError: "),
+    "error inside a library": (
+        lambda tmp: ["dataset", "push", "--export_dir", str(fake_export(tmp)), "--repo_id", "not a repo id"],
+        "HFValidationError: ",
+    ),
 }
 
 
@@ -138,17 +187,28 @@ def test_help_imports_neither_torch_nor_transformers(argv):
 
 def command_parsers():
     for key, (_, argument_classes, summary) in COMMANDS.items():
-        yield command_name(key), DataclassArgumentParser([load(path) for path in argument_classes], prog=command_name(key), description=summary)
+        yield (
+            command_name(key),
+            DataclassArgumentParser(
+                [load(path) for path in argument_classes], prog=command_name(key), description=summary
+            ),
+        )
 
 
 def test_every_option_has_help_and_every_no_option_says_what_it_turns_off():
     checked = 0
     for name, parser in command_parsers():
-        positive = {action.dest: action.help for action in parser._actions if action.option_strings == [f"--{action.dest}", *action.option_strings[1:]]}
+        positive = {
+            action.dest: action.help
+            for action in parser._actions
+            if action.option_strings == [f"--{action.dest}", *action.option_strings[1:]]
+        }
         for action in parser._actions:
             option = action.option_strings[0] if action.option_strings else action.dest
             assert action.help and action.help.strip(), f"{name} {option} has no help"
             if option == f"--no_{action.dest}":  # the negative of a flag that defaults to true
-                assert action.help != positive[action.dest] and "turn off" in action.help.lower(), f"{name} {option}: {action.help}"
+                assert action.help != positive[action.dest] and "turn off" in action.help.lower(), (
+                    f"{name} {option}: {action.help}"
+                )
             checked += 1
     assert checked > 150  # every command's options were walked

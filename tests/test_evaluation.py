@@ -147,7 +147,11 @@ def test_non_ascii_text_is_scored(meteor_scorer):
         ({"p": "?!"}, {"p": ["a calm sea"]}, r"captions\['p'\] = '\?!' has no words"),
         ({"p": "a sea"}, {"p": []}, r"references\['p'\] is an empty list"),
         ({"p": "a sea"}, {"p": ["a calm sea", ""]}, r"references\['p'\]\[1\] = '' has no words"),
-        ({"p": "a sea", "q": "a sky"}, {"p": ["a calm sea"]}, r"1 caption\(s\) have no references, the first for painting_id 'q'"),
+        (
+            {"p": "a sea", "q": "a sky"},
+            {"p": ["a calm sea"]},
+            r"1 caption\(s\) have no references, the first for painting_id 'q'",
+        ),
         ({}, {"p": ["a calm sea"]}, "captions is empty"),
     ],
 )
@@ -207,7 +211,11 @@ def test_emotional_alignment_by_hand():
 def test_emotional_alignment_from_labels():
     for labels in ([0, 5, 6, 2], ["amusement", "disgust", "fear", "contentment"]):
         figures = emotional_alignment(CAPTIONS, HISTOGRAMS, lambda texts, labels=labels: labels)
-        assert figures == {"emotional_alignment": pytest.approx(2 / 3), "majority_paintings": 3, "emotion_cross_entropy": None}
+        assert figures == {
+            "emotional_alignment": pytest.approx(2 / 3),
+            "majority_paintings": 3,
+            "emotion_cross_entropy": None,
+        }
 
 
 def test_emotional_alignment_refuses_bad_classifier_output():

@@ -51,7 +51,9 @@ def test_captioning_modules_give_the_functions_values():
 def test_text_modules():
     assert evaluate.load(metric_path("similes")).compute(predictions=CAPTIONS) == {"similes": 0.5}
     assert evaluate.load(metric_path("diversity")).compute(predictions=CAPTIONS)["distinct_tokens"] == 9
-    novelty = evaluate.load(metric_path("novelty")).compute(predictions=["the sea is calm"], train_utterances=["the calm sea", "a storm"])
+    novelty = evaluate.load(metric_path("novelty")).compute(
+        predictions=["the sea is calm"], train_utterances=["the calm sea", "a storm"]
+    )
     assert novelty == {"lcs_max": 2.0, "lcs_mean": 1.0}
 
 
@@ -77,9 +79,13 @@ def test_text_classifier_from_a_model_folder(text_emotion_model):
 
 
 def test_text_classifier_needs_emotion_labels(text_emotion_model, tmp_path):
-    model = BertForSequenceClassification.from_pretrained(text_emotion_model, num_labels=3, ignore_mismatched_sizes=True)
+    model = BertForSequenceClassification.from_pretrained(
+        text_emotion_model, num_labels=3, ignore_mismatched_sizes=True
+    )
     model.config.id2label = {0: "positive", 1: "negative", 2: "neutral"}
     model.save_pretrained(tmp_path)
     build_tokenizer(["a"]).save_pretrained(tmp_path)
-    with pytest.raises(ValueError, match=r"has labels \['positive', 'negative', 'neutral'\]; expected the nine ArtEmis emotions"):
+    with pytest.raises(
+        ValueError, match=r"has labels \['positive', 'negative', 'neutral'\]; expected the nine ArtEmis emotions"
+    ):
         load_text_classifier(tmp_path)

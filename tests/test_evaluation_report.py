@@ -27,7 +27,9 @@ FAST = EvaluationOptions(meteor=False, novelty_sample=200)  # METEOR's own tests
 @pytest.fixture(scope="module")
 def deep_nets(synthetic_release, tmp_path_factory):
     cache_dir = str(tmp_path_factory.mktemp("cache"))
-    return build_artemis(synthetic_release.csv_path, config="deep-nets", spell_check=False, cache_dir=cache_dir).dataset
+    return build_artemis(
+        synthetic_release.csv_path, config="deep-nets", spell_check=False, cache_dir=cache_dir
+    ).dataset
 
 
 def write_captions(path, rows):
@@ -39,8 +41,16 @@ def write_captions(path, rows):
 def speakers(deep_nets, tmp_path_factory):
     """Two speakers on the test split: one copies each painting's first reference, one says the same thing always."""
     folder = tmp_path_factory.mktemp("speakers")
-    test = deep_nets["test"].select_columns(["painting_id", "utterance_spelled"]).to_pandas().groupby("painting_id", sort=False).first()
-    copier = [{"painting_id": key, "emotion": "awe", "caption": text} for key, text in test["utterance_spelled"].items()]
+    test = (
+        deep_nets["test"]
+        .select_columns(["painting_id", "utterance_spelled"])
+        .to_pandas()
+        .groupby("painting_id", sort=False)
+        .first()
+    )
+    copier = [
+        {"painting_id": key, "emotion": "awe", "caption": text} for key, text in test["utterance_spelled"].items()
+    ]
     parrot = [dict(row, caption="it looks like a painting") for row in copier]
     return write_captions(folder / "copier.jsonl", copier), write_captions(folder / "parrot.jsonl", parrot)
 
@@ -61,7 +71,13 @@ def test_references_load_from_a_saved_folder_and_an_export(deep_nets, synthetic_
     deep_nets.save_to_disk(str(tmp_path / "saved"))
     assert load_references(tmp_path / "saved").utterances == expected.utterances
     options = PreprocessOptions(spell_check=False)
-    export_artemis(synthetic_release.csv_path, tmp_path / "export", configs=["deep-nets"], options=options, cache_dir=str(tmp_path / "cache"))
+    export_artemis(
+        synthetic_release.csv_path,
+        tmp_path / "export",
+        configs=["deep-nets"],
+        options=options,
+        cache_dir=str(tmp_path / "cache"),
+    )
     exported = load_references(tmp_path / "export")
     assert exported.utterances == expected.utterances and exported.train_utterances == expected.train_utterances
 
@@ -70,14 +86,22 @@ def test_report_writes_figures_table_and_eval_results(deep_nets, speakers, tmp_p
     copier, _ = speakers
     model_dir = tmp_path / "model"
     model_dir.mkdir()
-    other = {"task_type": "text-classification", "dataset_type": "x", "dataset_name": "X", "metric_type": "accuracy", "metric_value": 0.5}
+    other = {
+        "task_type": "text-classification",
+        "dataset_type": "x",
+        "dataset_name": "X",
+        "metric_type": "accuracy",
+        "metric_value": 0.5,
+    }
     (model_dir / "eval_results.json").write_text(json.dumps([other]))
     figures = report(copier, deep_nets, tmp_path / "out", FAST, model_dir=model_dir, dataset_name="Synthetic ArtEmis")
 
     captions = read_captions(copier)
     references = load_references(deep_nets)
     assert figures["num_captions"] == len(captions) == len(references.utterances)
-    assert {key: figures[key] for key in ("bleu_1", "bleu_2", "bleu_3", "bleu_4")} == bleu(captions, references.utterances)
+    assert {key: figures[key] for key in ("bleu_1", "bleu_2", "bleu_3", "bleu_4")} == bleu(
+        captions, references.utterances
+    )
     assert figures["bleu_1"] == pytest.approx(1.0)  # each caption is one of its references
     assert figures["lcs_max"] > 0 and figures["distinct_tokens"] > 10 and "emotional_alignment" not in figures
     assert json.loads((tmp_path / "out" / "evaluation.json").read_text()) == {"copier": figures}
@@ -105,7 +129,11 @@ def test_alignment_enters_with_a_classifier(deep_nets, speakers):
     captions = read_captions(speakers[0])
     majority = {key: int(np.argmax(counts)) for key, counts in references.emotion_histograms.items()}
     figures = evaluate_captions(
-        captions, references, text_classifier=lambda texts: [majority[key] for key in captions], meteor_scorer=False, novelty_sample=50
+        captions,
+        references,
+        text_classifier=lambda texts: [majority[key] for key in captions],
+        meteor_scorer=False,
+        novelty_sample=50,
     )
     assert figures["emotional_alignment"] == 1.0 and figures["emotion_cross_entropy"] is None
 
@@ -149,7 +177,9 @@ def test_bad_captions_files_are_named_by_line(tmp_path, lines, message):
 
 
 def test_captions_of_unknown_paintings_are_named(deep_nets, tmp_path):
-    path = write_captions(tmp_path / "c.jsonl", [{"painting_id": "Nowhere/nothing", "emotion": "awe", "caption": "a sea"}])
+    path = write_captions(
+        tmp_path / "c.jsonl", [{"painting_id": "Nowhere/nothing", "emotion": "awe", "caption": "a sea"}]
+    )
     with pytest.raises(ValueError, match="painting_id 'Nowhere/nothing'"):
         report(path, deep_nets, tmp_path, FAST)
 
@@ -158,21 +188,39 @@ def test_command_runs_both_modes_and_refuses_mixing_them(deep_nets, speakers, tm
     folder = tmp_path / "saved"
     deep_nets.save_to_disk(str(folder))
     release = ReleaseArguments()
-    figures = evaluate(release, EvaluateArguments(references=str(folder), captions=str(speakers[0]), output_dir=str(tmp_path / "one")), FAST)
+    figures = evaluate(
+        release,
+        EvaluateArguments(references=str(folder), captions=str(speakers[0]), output_dir=str(tmp_path / "one")),
+        FAST,
+    )
     assert figures["bleu_1"] == pytest.approx(1.0) and "| copier |" in capsys.readouterr().out
-    evaluate(release, EvaluateArguments(references=str(folder), compare=[str(path) for path in speakers], output_dir=str(tmp_path / "two")), FAST)
+    evaluate(
+        release,
+        EvaluateArguments(
+            references=str(folder), compare=[str(path) for path in speakers], output_dir=str(tmp_path / "two")
+        ),
+        FAST,
+    )
     assert "| parrot |" in capsys.readouterr().out
     with pytest.raises(ValueError, match="either --captions FILE or --compare"):
         evaluate(release, EvaluateArguments(references=str(folder)), FAST)
     with pytest.raises(ValueError, match="--model_dir goes with --captions"):
-        evaluate(release, EvaluateArguments(references=str(folder), compare=[str(speakers[0])], model_dir=str(tmp_path)), FAST)
+        evaluate(
+            release,
+            EvaluateArguments(references=str(folder), compare=[str(speakers[0])], model_dir=str(tmp_path)),
+            FAST,
+        )
 
 
 def test_command_takes_its_references_from_a_release_csv(synthetic_release, speakers, tmp_path, capsys):
     release = ReleaseArguments(csv=str(synthetic_release.csv_path), cache_dir=str(tmp_path / "cache"))
-    arguments = EvaluateArguments(captions=str(speakers[0]), output_dir=str(tmp_path / "out"), model_dir=str(tmp_path / "model"))
+    arguments = EvaluateArguments(
+        captions=str(speakers[0]), output_dir=str(tmp_path / "out"), model_dir=str(tmp_path / "model")
+    )
     figures = evaluate(release, arguments, FAST)
-    assert figures["bleu_1"] > 0.95  # the copier's captions, against references spelled as the default build spells them
+    assert (
+        figures["bleu_1"] > 0.95
+    )  # the copier's captions, against references spelled as the default build spells them
     records = json.loads((tmp_path / "model" / "eval_results.json").read_text())
     assert {record["dataset_name"] for record in records} == {"synthetic-artemis"}  # never ArtEmis's name
     with pytest.raises(ValueError, match="not both"):

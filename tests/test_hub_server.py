@@ -44,7 +44,9 @@ def test_upload_folder_then_snapshot_download(hub, tmp_path):
 
 def test_model_and_tokenizer_push_then_from_pretrained(hub, tmp_path):
     repo_id = hub.repo_id("tiny-bert")
-    config = BertConfig(vocab_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37)
+    config = BertConfig(
+        vocab_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37
+    )
     model = BertModel(config)
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "art", "makes", "me", "smile"]))
@@ -64,10 +66,12 @@ def test_model_and_tokenizer_push_then_from_pretrained(hub, tmp_path):
 
 def test_dataset_dict_push_then_load_dataset(hub):
     repo_id = hub.repo_id("splits")
-    splits = datasets.DatasetDict({
-        "train": datasets.Dataset.from_dict({"utterance": ["calm sea", "dark woods"], "emotion": [0, 4]}),
-        "test": datasets.Dataset.from_dict({"utterance": ["bright sky"], "emotion": [1]}),
-    })
+    splits = datasets.DatasetDict(
+        {
+            "train": datasets.Dataset.from_dict({"utterance": ["calm sea", "dark woods"], "emotion": [0, 4]}),
+            "test": datasets.Dataset.from_dict({"utterance": ["bright sky"], "emotion": [1]}),
+        }
+    )
 
     splits.push_to_hub(repo_id)
 

@@ -40,7 +40,9 @@ TINY_BACKBONE = {"backbone": "resnet10t", "backbone_kwargs": {"channels": [8, 16
 
 def tiny_model(**overrides) -> ImageEmotionForImageClassification:
     torch.manual_seed(0)
-    return ImageEmotionForImageClassification(ImageEmotionConfig(**{**TINY_BACKBONE, "head_hidden_sizes": [16], **overrides})).eval()
+    return ImageEmotionForImageClassification(
+        ImageEmotionConfig(**{**TINY_BACKBONE, "head_hidden_sizes": [16], **overrides})
+    ).eval()
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +75,9 @@ def test_losses_kl_to_histograms_and_cross_entropy():
     assert losses.numpy() == pytest.approx(expected, abs=1e-6) and weights.tolist() == [1, 0, 1]
     losses, weights = emotion_losses(logits, torch.tensor([0, -100, 2]))
     assert losses[0].item() == pytest.approx(-log_q[0, 0], abs=1e-6) and weights.tolist() == [1, 0, 1]
-    with pytest.raises(ValueError, match=r"labels must be \(3,\) class indices or \(3, 3\) vote counts.*shape \(3, 9\)"):
+    with pytest.raises(
+        ValueError, match=r"labels must be \(3,\) class indices or \(3, 3\) vote counts.*shape \(3, 9\)"
+    ):
         emotion_losses(logits, torch.zeros(3, 9))
     model = tiny_model()
     output = model(pixel_values=torch.rand(2, 3, 32, 32), labels=torch.tensor([[1] + [0] * 8, [0] * 8 + [2]]))
@@ -82,7 +86,9 @@ def test_losses_kl_to_histograms_and_cross_entropy():
 
 def test_trainable_stages():
     model = tiny_model(trainable_stages=1)  # the reference: the last block only
-    trained = {name.split(".")[1] for name, p in model.named_parameters() if p.requires_grad and name.startswith("backbone.")}
+    trained = {
+        name.split(".")[1] for name, p in model.named_parameters() if p.requires_grad and name.startswith("backbone.")
+    }
     assert trained == {"layer4"} and all(p.requires_grad for p in model.head.parameters())
     model.set_trainable_stages(0)
     assert not any(p.requires_grad for p in model.backbone.parameters()) and model.config.trainable_stages == 0
@@ -101,7 +107,11 @@ def test_save_load_round_trip_through_auto_classes(saved_model):
         assert torch.equal(loaded.state_dict()[name], tensor), name
     processor = AutoImageProcessor.from_pretrained(folder)
     assert isinstance(processor, ImageEmotionImageProcessor) and processor.size == {"height": 32, "width": 32}
-    assert processor.timm_data_config["interpolation"] == "bicubic" and list(processor.image_mean) == [0.485, 0.456, 0.406]
+    assert processor.timm_data_config["interpolation"] == "bicubic" and list(processor.image_mean) == [
+        0.485,
+        0.456,
+        0.406,
+    ]
     pixel_values = processor(Image.new("RGB", (50, 40), (200, 30, 30)), return_tensors="pt")["pixel_values"]
     # Same weights, same logits; not always bit for bit, as CPU kernels vary with the weights' memory alignment.
     torch.testing.assert_close(loaded(pixel_values).logits, model(pixel_values).logits, rtol=0, atol=1e-6)
@@ -142,7 +152,9 @@ def test_trust_remote_code_in_a_process_without_artemis_hf(saved_model, tmp_path
     output = json.loads(run.stdout.strip().splitlines()[-1])
     assert output["artemis_modules"] == []
     image = Image.new("RGB", (40, 40), (120, 120, 120))
-    for result, (path, reference) in zip(output["results"], ((folder, model), (tmp_path / "handcrafted", handcrafted))):
+    for result, (path, reference) in zip(
+        output["results"], ((folder, model), (tmp_path / "handcrafted", handcrafted))
+    ):
         assert result["class"].startswith("transformers_modules.") and result["top"] in EMOTIONS
         pixel_values = ImageEmotionImageProcessor.from_pretrained(path)(image, return_tensors="pt")["pixel_values"]
         assert result["logits"] == pytest.approx(reference(pixel_values).logits[0].tolist(), abs=1e-5)
@@ -199,10 +211,17 @@ def test_bad_files_give_clear_errors_or_predictions(saved_model, tmp_path):
         classify(str(tmp_path / "bomb.png"))
     # Under PIL's hard limit but over its warning limit: refused before decoding (no 300 MB allocation).
     (tmp_path / "big.png").write_bytes(bomb_png(10_000, 10_000))
-    with pytest.warns(Image.DecompressionBombWarning), pytest.raises(ValueError, match="10000x10000 pixels is over PIL.Image.MAX_IMAGE_PIXELS"):
+    with (
+        pytest.warns(Image.DecompressionBombWarning),
+        pytest.raises(ValueError, match="10000x10000 pixels is over PIL.Image.MAX_IMAGE_PIXELS"),
+    ):
         processor(Image.open(tmp_path / "big.png"))
-    Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "truncated.jpg")
-    (tmp_path / "truncated.jpg").write_bytes((tmp_path / "truncated.jpg").read_bytes()[:3000])  # the header and some data
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(
+        tmp_path / "truncated.jpg"
+    )
+    (tmp_path / "truncated.jpg").write_bytes(
+        (tmp_path / "truncated.jpg").read_bytes()[:3000]
+    )  # the header and some data
     with pytest.raises(ValueError, match="Cannot decode .*truncated.jpg"):
         processor(Image.open(tmp_path / "truncated.jpg"))
     for kind, image in unusual_images().items():
@@ -211,7 +230,9 @@ def test_bad_files_give_clear_errors_or_predictions(saved_model, tmp_path):
         scores = classify(str(path), top_k=9)
         assert sum(score["score"] for score in scores) == pytest.approx(1.0, abs=1e-5), kind
     for shape in ((3, 32, 32), (1, 1, 32, 32)):
-        with pytest.raises(ValueError, match=re.escape(f"pixel_values must be (batch, 3, height, width), got shape {shape}")):
+        with pytest.raises(
+            ValueError, match=re.escape(f"pixel_values must be (batch, 3, height, width), got shape {shape}")
+        ):
             classify.model(torch.zeros(shape))
 
 
@@ -224,22 +245,32 @@ def test_pretrained_backbone_offline_is_a_clear_error():
 
 def test_handcrafted_features_by_hand():
     model = HandcraftedEmotionForImageClassification(HandcraftedEmotionConfig(palette_size=2)).eval()
-    assert model.feature_names[: len(IMAGE_FEATURES)] == list(IMAGE_FEATURES) and model.feature_names[-1] == "palette_distance_something else"
+    assert (
+        model.feature_names[: len(IMAGE_FEATURES)] == list(IMAGE_FEATURES)
+        and model.feature_names[-1] == "palette_distance_something else"
+    )
     white, red = torch.ones(1, 3, 16, 16), torch.zeros(1, 3, 16, 16)
     red[:, 0] = 1.0
     stripes = torch.zeros(1, 3, 16, 16)
     stripes[..., ::4] = 1.0  # vertical lines: every gradient points the same way
-    features = {name: value for name, value in zip(model.feature_names, model.extract_features(torch.cat([white, red, stripes])).T)}
+    features = {
+        name: value
+        for name, value in zip(model.feature_names, model.extract_features(torch.cat([white, red, stripes])).T)
+    }
     assert features["brightness"].tolist() == pytest.approx([1.0, 0.299, 0.25])
     assert features["saturation"].tolist() == pytest.approx([0.0, 1.0, 0.0])
     assert features["warmth"].tolist() == pytest.approx([0.0, 1.0, 0.0])
     assert features["edge_density"].tolist() == [0.0, 0.0, 0.5]  # both neighbours of each line, not the line itself
-    assert features["orientation_coherence"][2].item() == pytest.approx(1.0) and features["orientation_entropy"][2].item() == pytest.approx(0.0, abs=1e-6)
+    assert features["orientation_coherence"][2].item() == pytest.approx(1.0) and features["orientation_entropy"][
+        2
+    ].item() == pytest.approx(0.0, abs=1e-6)
     # Palettes: red paintings amuse, white ones stir every other emotion; a red image is nearest the amusement palette.
     model = HandcraftedEmotionForImageClassification(HandcraftedEmotionConfig(palette_size=1)).eval()
     weights = torch.tensor([[1.0] + [0.0] * 8, [0.0] + [1.0] * 8])
     palettes = model.fit_palettes([(torch.cat([red, white]), weights)] * 2)
-    assert palettes[0, 0].tolist() == pytest.approx([11 / 12, 1 / 12, 1 / 12]) and palettes[1:, 0].flatten().tolist() == pytest.approx([11 / 12] * 24)
+    assert palettes[0, 0].tolist() == pytest.approx([11 / 12, 1 / 12, 1 / 12]) and palettes[
+        1:, 0
+    ].flatten().tolist() == pytest.approx([11 / 12] * 24)
     distances = model.extract_features(red)[0, len(IMAGE_FEATURES) :]
     assert distances[0] == 0 and distances[1:].tolist() == pytest.approx([2**0.5 * 10 / 12] * 8)
     with pytest.raises(ValueError, match=r"pixel_values must be RGB in \[0, 1\]"):
@@ -277,16 +308,31 @@ def test_genre_then_emotion_with_staged_fine_tuning_and_resume(synthetic_release
         backbone=TINY_BACKBONE["backbone"], backbone_kwargs=json.dumps(TINY_BACKBONE["backbone_kwargs"]), image_size=32,
         label_scheme="polarity", style_epochs=1, stage_schedule=[1, 2], head_hidden_sizes=[16],
     )  # fmt: skip
-    result = training_function(release_arguments(synthetic_release), arguments, tiny_run_arguments(tmp_path, max_steps=2))
+    result = training_function(
+        release_arguments(synthetic_release), arguments, tiny_run_arguments(tmp_path, max_steps=2)
+    )
     assert result["phases"] == ["style", "emotion-last-1-stages", "emotion-last-2-stages"]
     assert sorted(path.name for path in (tmp_path / "phases").iterdir()) == ["01-style", "02-emotion-last-1-stages"]
-    assert AutoConfig.from_pretrained(tmp_path / "phases" / "01-style").auxiliary_labels == ["Renaissance", "Baroque to Romanticism", "Modern", "Contemporary"]
+    assert AutoConfig.from_pretrained(tmp_path / "phases" / "01-style").auxiliary_labels == [
+        "Renaissance",
+        "Baroque to Romanticism",
+        "Modern",
+        "Contemporary",
+    ]
     final = AutoConfig.from_pretrained(tmp_path)
-    assert final.auxiliary_labels is None and final.trainable_stages == 2 and final.id2label == {0: "positive", 1: "negative"}
+    assert (
+        final.auxiliary_labels is None
+        and final.trainable_stages == 2
+        and final.id2label == {0: "positive", 1: "negative"}
+    )
     assert not any(key.startswith("auxiliary_head") for key in load_file(tmp_path / "model.safetensors"))
-    assert {"positive_negative_accuracy", "sentiment_accuracy"}.isdisjoint(result["test"]) and 0 <= result["test"]["accuracy"] <= 1
+    assert {"positive_negative_accuracy", "sentiment_accuracy"}.isdisjoint(result["test"]) and 0 <= result["test"][
+        "accuracy"
+    ] <= 1
     # Resume: the finished phases are skipped, the last continues from its checkpoint (here: already complete).
-    resumed = training_function(release_arguments(synthetic_release), arguments, tiny_run_arguments(tmp_path, max_steps=2, resume=True))
+    resumed = training_function(
+        release_arguments(synthetic_release), arguments, tiny_run_arguments(tmp_path, max_steps=2, resume=True)
+    )
     assert resumed["best_validation_loss"] == result["best_validation_loss"][-1:]
 
 
@@ -301,7 +347,9 @@ def learning_release(tmp_path_factory):
 
 
 def train_on(release, output_dir, arguments: ImageEmotionArguments) -> tuple:
-    return output_dir, training_function(release_arguments(release), arguments, tiny_run_arguments(output_dir, **LEARNING_RUN))["test"]
+    return output_dir, training_function(
+        release_arguments(release), arguments, tiny_run_arguments(output_dir, **LEARNING_RUN)
+    )["test"]
 
 
 @pytest.fixture(scope="module")
@@ -319,14 +367,20 @@ def deep_run(learning_release, tmp_path_factory, one_thread):
     """A tiny ResNet (output stride 8, so that 48 px paintings keep their shapes) trained as the reference: (dir, test figures)."""
     backbone_kwargs = {"channels": [16, 32, 64, 64], "stem_width": 16, "output_stride": 8}
     arguments = ImageEmotionArguments(
-        backbone="resnet10t", backbone_kwargs=json.dumps(backbone_kwargs), image_size=48, head_hidden_sizes=[64], augment="flip-rotate"
+        backbone="resnet10t",
+        backbone_kwargs=json.dumps(backbone_kwargs),
+        image_size=48,
+        head_hidden_sizes=[64],
+        augment="flip-rotate",
     )
     return train_on(learning_release, tmp_path_factory.mktemp("deep"), arguments)
 
 
 @pytest.fixture(scope="module")
 def handcrafted_run(learning_release, tmp_path_factory, one_thread):
-    arguments = ImageEmotionArguments(model="handcrafted", image_size=48, head_hidden_sizes=[64], head_dropout=0.2, augment="flip-rotate")
+    arguments = ImageEmotionArguments(
+        model="handcrafted", image_size=48, head_hidden_sizes=[64], head_dropout=0.2, augment="flip-rotate"
+    )
     return train_on(learning_release, tmp_path_factory.mktemp("handcrafted"), arguments)
 
 
@@ -338,9 +392,19 @@ def test_training_outputs(deep_run):
     settings = json.loads((output_dir / "training_args.json").read_text())
     assert settings["backbone"] == "resnet10t" and settings["num_epochs"] == LEARNING_RUN["num_epochs"]
     records = json.loads((output_dir / "eval_results.json").read_text())
-    assert {record["metric_type"] for record in records} >= {"accuracy", "f1", "sentiment_accuracy", "majority_accuracy", "kl_divergence"}
-    assert {record["dataset_name"] for record in records} == {"synthetic-artemis"} and {record["dataset_split"] for record in records} == {"test"}
-    assert [record["metric_value"] for record in records if record["metric_type"] == "accuracy"] == [figures["accuracy"]]
+    assert {record["metric_type"] for record in records} >= {
+        "accuracy",
+        "f1",
+        "sentiment_accuracy",
+        "majority_accuracy",
+        "kl_divergence",
+    }
+    assert {record["dataset_name"] for record in records} == {"synthetic-artemis"} and {
+        record["dataset_split"] for record in records
+    } == {"test"}
+    assert [record["metric_value"] for record in records if record["metric_type"] == "accuracy"] == [
+        figures["accuracy"]
+    ]
 
 
 def test_grad_cam_looks_at_the_painted_shapes(deep_run, learning_release, tmp_path):
@@ -348,7 +412,10 @@ def test_grad_cam_looks_at_the_painted_shapes(deep_run, learning_release, tmp_pa
     model = AutoModelForImageClassification.from_pretrained(output_dir)
     processor = AutoImageProcessor.from_pretrained(output_dir)
     paintings = pd.read_csv(learning_release.paintings_path)
-    paths = [learning_release.images_dir / f"{row.art_style}/{row.painting}.jpg" for row in paintings[paintings["split"] == "test"].itertuples()]
+    paths = [
+        learning_release.images_dir / f"{row.art_style}/{row.painting}.jpg"
+        for row in paintings[paintings["split"] == "test"].itertuples()
+    ]
     ratios = []
     for path in paths[:30]:
         image = Image.open(path)
@@ -361,7 +428,9 @@ def test_grad_cam_looks_at_the_painted_shapes(deep_run, learning_release, tmp_pa
     assert overlay.size == image.size and overlay.mode == "RGB"
     overlay.save(tmp_path / "overlay.png")
     batch = processor([image, image], return_tensors="pt")["pixel_values"]
-    assert np.allclose(grad_cam(model, batch, label=7), grad_cam(model, batch, label="sadness")) and grad_cam(model, batch).shape == (2, 48, 48)
+    assert np.allclose(grad_cam(model, batch, label=7), grad_cam(model, batch, label="sadness")) and grad_cam(
+        model, batch
+    ).shape == (2, 48, 48)
     with pytest.raises(ValueError, match="label 'joy' is not one of the model's labels"):
         grad_cam(model, batch, label="joy")
 
@@ -377,4 +446,7 @@ def test_deep_model_beats_chance_and_the_handcrafted_baseline_on_held_out_painti
     print(json.dumps({"deep": deep, "handcrafted": handcrafted, "chance": 1 / 9}))
     assert deep["accuracy"] > 0.75 and deep["majority_accuracy"] > 0.75  # chance: 1/9
     # Measured: 0.88 against 0.73 (90 test paintings); the KL divergence to the vote histograms agrees.
-    assert deep["accuracy"] > handcrafted["accuracy"] + 0.05 and deep["kl_divergence"] < handcrafted["kl_divergence"] - 0.1
+    assert (
+        deep["accuracy"] > handcrafted["accuracy"] + 0.05
+        and deep["kl_divergence"] < handcrafted["kl_divergence"] - 0.1
+    )

@@ -23,7 +23,9 @@ def test_both_speakers_caption_the_held_out_paintings_and_are_compared(quickstar
     table = quickstart_outputs.summary["speaker_table"]
     assert "captions-speaker-sat" in table and "captions-speaker-nn" in table and "BLEU-4" in table
     for name in ("speaker-sat", "speaker-nn"):
-        assert len((output_dir / f"captions-{name}.jsonl").read_text().splitlines()) == 60  # the test split's paintings
+        assert (
+            len((output_dir / f"captions-{name}.jsonl").read_text().splitlines()) == 60
+        )  # the test split's paintings
     assert (output_dir / "evaluation" / REPORT_JSON).is_file()
 
 

@@ -23,7 +23,9 @@ def test_export_and_load_dataset_give_the_built_rows(real_sample, cache, tmp_pat
         for split, dataset in built.dataset.items():
             columns = [c for c in dataset.column_names if c != "image"]
             assert loaded[split].select_columns(columns).to_list() == dataset.select_columns(columns).to_list()
-    assert sum(len(ds) for ds in datasets.load_dataset(str(tmp_path), "raw").values()) == 11_912  # the duplicate row too
+    assert (
+        sum(len(ds) for ds in datasets.load_dataset(str(tmp_path), "raw").values()) == 11_912
+    )  # the duplicate row too
 
 
 def test_histograms_and_images(real_sample, cache):
@@ -35,7 +37,13 @@ def test_histograms_and_images(real_sample, cache):
     assert (np.array(rows["emotion_histogram"]).sum(axis=1) == per_painting[rows["painting_id"]].to_numpy()).all()
     images = build.report["images"]
     assert (images["found"], images["missing"], images["unreadable"]) == (78, 172, [])
-    assert sum(image is not None for image in rows.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))["image"]) == 78
+    assert (
+        sum(
+            image is not None
+            for image in rows.select_columns(["image"]).cast_column("image", datasets.Image(decode=False))["image"]
+        )
+        == 78
+    )
 
 
 def test_deep_nets_moves_every_painting_to_rest_and_accounts_for_every_row(real_sample, cache):
@@ -46,7 +54,9 @@ def test_deep_nets_moves_every_painting_to_rest_and_accounts_for_every_row(real_
     assert len(set(build.dataset["rest"]["painting_id"])) == 250
     assert report["deep_nets"]["rest"] == {"paintings": 250, "rows": 11_912}
     assert report["rows_in"] == 11_912
-    assert len(build.dataset["rest"]) == report["rows_out"] == 11_912 - sum(step["removed"] for step in report["steps"])
+    assert (
+        len(build.dataset["rest"]) == report["rows_out"] == 11_912 - sum(step["removed"] for step in report["steps"])
+    )
 
 
 def test_without_the_rest_rule_splits_are_by_painting(real_sample, cache):

@@ -86,7 +86,9 @@ def test_generation_options(sat, paintings):
 
 
 def test_attention_maps_one_per_word(sat, paintings):
-    results = sat(paintings[:2], emotion="contentment", return_attention=True, num_return_sequences=2, num_beams=2, batch_size=2)
+    results = sat(
+        paintings[:2], emotion="contentment", return_attention=True, num_return_sequences=2, num_beams=2, batch_size=2
+    )
     for result in (result for per_image in results for result in per_image):
         words = result["generated_text"].split()
         assert result["attention"].shape == (len(words), 8, 8)  # the 8 x 8 grid of the tiny speaker at 64 px
@@ -102,10 +104,16 @@ def test_clear_errors(sat, paintings):
         sat(paintings[0], emotion="auto")
 
 
-def test_auto_emotion_combines_the_speaker_with_an_image_classifier(trained_speakers, image_classifier, paintings, tmp_path):
-    captioner = pipeline("artemis-captioning", model=str(trained_speakers.sat), emotion_classifier=str(image_classifier))
+def test_auto_emotion_combines_the_speaker_with_an_image_classifier(
+    trained_speakers, image_classifier, paintings, tmp_path
+):
+    captioner = pipeline(
+        "artemis-captioning", model=str(trained_speakers.sat), emotion_classifier=str(image_classifier)
+    )
     classifier = pipeline("image-classification", model=str(image_classifier), top_k=None)
-    for painting, [result] in zip(paintings, captioner(paintings, batch_size=3)):  # "auto" is the default with a classifier
+    for painting, [result] in zip(
+        paintings, captioner(paintings, batch_size=3)
+    ):  # "auto" is the default with a classifier
         assert result["scores"].keys() == set(EMOTIONS)
         assert sum(result["scores"].values()) == pytest.approx(1)
         top = classifier(painting)[0]
@@ -116,7 +124,9 @@ def test_auto_emotion_combines_the_speaker_with_an_image_classifier(trained_spea
     named = tmp_path / "named"
     shutil.copytree(trained_speakers.sat, named)
     config = json.loads((named / "config.json").read_text())
-    (named / "config.json").write_text(json.dumps({**config, "emotion_classifier_name_or_path": str(image_classifier)}))
+    (named / "config.json").write_text(
+        json.dumps({**config, "emotion_classifier_name_or_path": str(image_classifier)})
+    )
     [result] = pipeline("artemis-captioning", model=str(named))(paintings[0])
     assert "scores" in result and result["emotion"] == classifier(paintings[0])[0]["label"]
 
@@ -129,7 +139,9 @@ def test_nearest_neighbour_speaker_through_the_same_pipeline(trained_speakers, s
     assert plain["emotion"] is None and plain["generated_text"] in utterances
     for result in captioner(paintings[0], emotion="disgust", num_return_sequences=3):
         assert result["emotion"] == "disgust" and EMOTIONS[utterances[result["generated_text"]]] == "disgust"
-    assert captioner(paintings, batch_size=2, emotion="awe") == [captioner(painting, emotion="awe") for painting in paintings]
+    assert captioner(paintings, batch_size=2, emotion="awe") == [
+        captioner(painting, emotion="awe") for painting in paintings
+    ]
 
 
 def test_pipeline_from_the_hub(hub, trained_speakers, paintings, sat):
@@ -162,10 +174,25 @@ def test_remote_code_in_a_process_that_never_imported_artemis_hf(trained_speaker
         """
     )
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    result = subprocess.run([sys.executable, "-c", script, str(trained_speakers.sat), str(trained_speakers.nn), str(tmp_path / "painting.png")],
-                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(trained_speakers.sat),
+            str(trained_speakers.nn),
+            str(tmp_path / "painting.png"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     remote = json.loads(result.stdout.strip().splitlines()[-1])
     assert remote["modules"] == []
     assert remote["sat"] == sat(Image.open(tmp_path / "painting.png"), emotion="awe")
-    assert remote["nn"] == pipeline("artemis-captioning", model=str(trained_speakers.nn))(Image.open(tmp_path / "painting.png"))
+    assert remote["nn"] == pipeline("artemis-captioning", model=str(trained_speakers.nn))(
+        Image.open(tmp_path / "painting.png")
+    )

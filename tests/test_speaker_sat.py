@@ -20,7 +20,15 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 
 def tiny_config(**overrides):
     # test_resnet cut at its stride-8 stage: a 4 x 4 grid of 48 channels for 32 px images
-    settings = dict(vocab_size=4 + len(WORDS), backbone="test_resnet", feature_layer=2, attention_dim=16, decoder_dim=24, word_embedding_dim=8, dropout=0.0)
+    settings = dict(
+        vocab_size=4 + len(WORDS),
+        backbone="test_resnet",
+        feature_layer=2,
+        attention_dim=16,
+        decoder_dim=24,
+        word_embedding_dim=8,
+        dropout=0.0,
+    )
     return SpeakerSATConfig(**{**settings, **overrides})
 
 
@@ -52,7 +60,9 @@ def test_forward_shapes_and_loss(images, emotion_ids):
     for logits, caption, alpha in zip(out.logits, labels, attention[:, 0]):
         n = int((caption != -100).sum())
         token_loss = torch.nn.functional.cross_entropy(logits[:n], caption[:n], reduction="sum")
-        expected_sums.append(token_loss + model.config.attention_loss_weight * ((1 - alpha[:n].sum(0)) ** 2).mean() * n)
+        expected_sums.append(
+            token_loss + model.config.attention_loss_weight * ((1 - alpha[:n].sum(0)) ** 2).mean() * n
+        )
     torch.testing.assert_close(out.caption_loss_sums, torch.stack(expected_sums))
     assert out.caption_token_counts.tolist() == [4, 2, 4]
     torch.testing.assert_close(out.loss, out.caption_loss_sums.sum() / 10)
@@ -84,13 +94,27 @@ def test_clear_errors_name_the_argument(images):
 
 def test_greedy_generate_equals_a_manual_argmax_loop(images, emotion_ids):
     model = tiny_speaker(emotion_grounding=True)
-    generated = model.generate(images, emotion_ids=emotion_ids, num_beams=1, do_sample=False, no_repeat_ngram_size=0, bad_words_ids=None, max_new_tokens=8)
+    generated = model.generate(
+        images,
+        emotion_ids=emotion_ids,
+        num_beams=1,
+        do_sample=False,
+        no_repeat_ngram_size=0,
+        bad_words_ids=None,
+        max_new_tokens=8,
+    )
 
     grid = model.get_encoder()(images).last_hidden_state
     tokens, past = torch.full((3, 1), model.config.decoder_start_token_id), None
     finished = torch.zeros(3, dtype=torch.bool)
     for _ in range(8):
-        out = model(encoder_outputs=(grid,), decoder_input_ids=tokens[:, -1:], emotion_ids=emotion_ids, past_key_values=past, use_cache=True)
+        out = model(
+            encoder_outputs=(grid,),
+            decoder_input_ids=tokens[:, -1:],
+            emotion_ids=emotion_ids,
+            past_key_values=past,
+            use_cache=True,
+        )
         past = out.past_key_values
         next_token = out.logits[:, -1].argmax(-1).masked_fill(finished, model.config.pad_token_id)
         finished |= next_token == model.config.eos_token_id
@@ -134,8 +158,15 @@ def test_sampling_with_temperature_is_seeded_and_returns_several_sequences(image
 
 def test_generate_returns_the_attention_of_every_step(images, emotion_ids):
     model = tiny_speaker(emotion_grounding=True)
-    out = model.generate(images, emotion_ids=emotion_ids, num_beams=2, max_new_tokens=5, min_new_tokens=5,
-                         output_attentions=True, return_dict_in_generate=True)
+    out = model.generate(
+        images,
+        emotion_ids=emotion_ids,
+        num_beams=2,
+        max_new_tokens=5,
+        min_new_tokens=5,
+        output_attentions=True,
+        return_dict_in_generate=True,
+    )
     assert len(out.cross_attentions) == 5  # one per generated token
     for [step] in out.cross_attentions:
         assert step.shape == (3 * 2, 1, 1, 16)  # (batch x beams, head, this step, cells)
@@ -145,18 +176,27 @@ def test_generate_returns_the_attention_of_every_step(images, emotion_ids):
 def test_cached_grid_features_generate_what_pixels_do(images):
     model = tiny_speaker(seed=4)
     cached = BaseModelOutput(last_hidden_state=model.get_encoder()(images).last_hidden_state)
-    assert torch.equal(model.generate(encoder_outputs=cached, max_new_tokens=8), model.generate(images, max_new_tokens=8))
+    assert torch.equal(
+        model.generate(encoder_outputs=cached, max_new_tokens=8), model.generate(images, max_new_tokens=8)
+    )
 
 
 def test_save_and_load_give_identical_generations(tmp_path, images, emotion_ids):
     model = tiny_speaker(seed=5, emotion_grounding=True)
     model.save_pretrained(tmp_path)
-    assert {"model.safetensors", "modeling_speaker_sat.py", "configuration_speaker_sat.py", "generation_config.json"} <= {p.name for p in tmp_path.iterdir()}
+    assert {
+        "model.safetensors",
+        "modeling_speaker_sat.py",
+        "configuration_speaker_sat.py",
+        "generation_config.json",
+    } <= {p.name for p in tmp_path.iterdir()}
     assert isinstance(AutoConfig.from_pretrained(tmp_path), SpeakerSATConfig)
     loaded = AutoModelForImageTextToText.from_pretrained(tmp_path).eval()
     assert isinstance(loaded, SpeakerSATForConditionalGeneration)
     assert loaded.generation_config.bad_words_ids == [[UNK]]
-    assert torch.equal(loaded.generate(images, emotion_ids=emotion_ids), model.generate(images, emotion_ids=emotion_ids))
+    assert torch.equal(
+        loaded.generate(images, emotion_ids=emotion_ids), model.generate(images, emotion_ids=emotion_ids)
+    )
 
 
 def test_processor_makes_labels_and_decodes(tmp_path):
@@ -168,16 +208,25 @@ def test_processor_makes_labels_and_decodes(tmp_path):
     assert isinstance(processor, SpeakerSATProcessor)
     batch = processor(images=[Image.new("RGB", (40, 50), "red")] * 2, text=["The red circles!", "so calm"])
     assert batch["pixel_values"].shape == (2, 3, 32, 32)
-    the, red, circles, so, calm = (processor.tokenizer.convert_tokens_to_ids(w) for w in ("the", "red", "circles", "so", "calm"))
+    the, red, circles, so, calm = (
+        processor.tokenizer.convert_tokens_to_ids(w) for w in ("the", "red", "circles", "so", "calm")
+    )
     assert batch["labels"].tolist() == [[the, red, circles, 2], [so, calm, 2, -100]]
-    assert processor.batch_decode(torch.tensor([[1, the, red, circles, 2, 0]]), skip_special_tokens=True) == ["the red circles"]
+    assert processor.batch_decode(torch.tensor([[1, the, red, circles, 2, 0]]), skip_special_tokens=True) == [
+        "the red circles"
+    ]
 
 
 def test_nearest_neighbour_speaker_retrieves_stored_utterances(tmp_path, images):
     torch.manual_seed(0)
     model = SpeakerNNModel(SpeakerNNConfig(backbone="test_resnet")).eval()
     with torch.no_grad():
-        model.set_memory(model.embed(images), ["rouge et noir, très calme", "blue waves", "so sad", "sad blue"], [0, 1, 2, 2], [2, 1, 7, 8])
+        model.set_memory(
+            model.embed(images),
+            ["rouge et noir, très calme", "blue waves", "so sad", "sad blue"],
+            [0, 1, 2, 2],
+            [2, 1, 7, 8],
+        )
     assert model.utterances(model(images).utterance_ids) == [["rouge et noir, très calme"], ["blue waves"], ["so sad"]]
     # Matching the emotion: painting 2 has a "something else" utterance; no painting has anger, so any painting goes.
     found = model(images, emotion_ids=torch.tensor([8, 8, 4]))

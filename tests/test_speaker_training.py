@@ -28,26 +28,45 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 def test_reference_recipe_is_the_default():
-    release, args, training = HfArgumentParser((ReleaseArguments, SpeakerArguments, SpeakerTrainingArguments)).parse_args_into_dataclasses(
-        ["--output_dir", "out", "--emotion_grounding"]
-    )
+    release, args, training = HfArgumentParser(
+        (ReleaseArguments, SpeakerArguments, SpeakerTrainingArguments)
+    ).parse_args_into_dataclasses(["--output_dir", "out", "--emotion_grounding"])
     assert release.csv is None  # the embedded synthetic release
-    assert (args.arch, args.backbone, args.image_size, args.attention_dim, args.decoder_dim, args.word_embedding_dim) == ("sat", "resnet34", 256, 512, 512, 128)
+    assert (
+        args.arch,
+        args.backbone,
+        args.image_size,
+        args.attention_dim,
+        args.decoder_dim,
+        args.word_embedding_dim,
+    ) == ("sat", "resnet34", 256, 512, 512, 128)
     assert args.emotion_grounding and args.dropout == 0.1 and not args.cache_features
-    assert (training.learning_rate, training.encoder_learning_rate, training.per_device_batch_size) == (5e-4, 1e-4, 128)
+    assert (training.learning_rate, training.encoder_learning_rate, training.per_device_batch_size) == (
+        5e-4,
+        1e-4,
+        128,
+    )
     assert (training.lr_scheduler, training.max_grad_norm, training.early_stopping_patience) == ("plateau", 5.0, 3)
 
 
-def test_sat_speaker_beats_the_nearest_neighbour_speaker_on_held_out_paintings(trained_speakers, speaker_release, tmp_path):
+def test_sat_speaker_beats_the_nearest_neighbour_speaker_on_held_out_paintings(
+    trained_speakers, speaker_release, tmp_path
+):
     assert trained_speakers.history[-1]["validation_loss"] < 0.5 * trained_speakers.history[0]["validation_loss"]
     references = load_references(load_speaker_data(speaker_release).dataset).utterances
     # The SAT speaker is grounded on each test painting's most voted emotion (a perfect image classifier). The
     # nearest-neighbour speaker copies what was said about the closest training painting (the reference baseline),
     # or, a stronger baseline, the closest painting's utterance of that same emotion.
-    runs = {"sat": (trained_speakers.sat, "dominant"), "nn": (trained_speakers.nn, None), "nn_same_emotion": (trained_speakers.nn, "dominant")}
+    runs = {
+        "sat": (trained_speakers.sat, "dominant"),
+        "nn": (trained_speakers.nn, None),
+        "nn_same_emotion": (trained_speakers.nn, "dominant"),
+    }
     scores = {}
     for name, (model, emotion) in runs.items():
-        path = sample(speaker_release, SampleArguments(model=str(model), output=str(tmp_path / f"{name}.jsonl"), emotion=emotion))
+        path = sample(
+            speaker_release, SampleArguments(model=str(model), output=str(tmp_path / f"{name}.jsonl"), emotion=emotion)
+        )
         captions = read_captions(path)
         assert captions.keys() == references.keys()
         scores[name] = {**bleu(captions, references), **cider(captions, references)}
@@ -63,15 +82,29 @@ def test_the_text_classifier_recovers_the_grounding_emotion(trained_speakers, te
     classifier = pipeline("text-classification", model=str(text_classifier))
     hits = 0
     for emotion in EMOTIONS:
-        captions = [result["generated_text"] for [result] in speaker(list(paintings["image"]), emotion=emotion, batch_size=4)]
+        captions = [
+            result["generated_text"] for [result] in speaker(list(paintings["image"]), emotion=emotion, batch_size=4)
+        ]
         hits += sum(prediction["label"] == emotion for prediction in classifier(captions))
     accuracy = hits / (len(EMOTIONS) * len(paintings))
-    print(f"grounding accuracy {accuracy:.3f} over {len(EMOTIONS) * len(paintings)} captions (chance {1 / len(EMOTIONS):.3f})")
+    print(
+        f"grounding accuracy {accuracy:.3f} over {len(EMOTIONS) * len(paintings)} captions (chance {1 / len(EMOTIONS):.3f})"
+    )
     assert accuracy > 0.6
 
 
 def test_sample_writes_one_json_line_per_painting(trained_speakers, speaker_release, tmp_path):
-    path = sample(speaker_release, SampleArguments(model=str(trained_speakers.sat), split="validation", emotion="awe", max_paintings=5, batch_size=2, num_beams=2))
+    path = sample(
+        speaker_release,
+        SampleArguments(
+            model=str(trained_speakers.sat),
+            split="validation",
+            emotion="awe",
+            max_paintings=5,
+            batch_size=2,
+            num_beams=2,
+        ),
+    )
     assert path == trained_speakers.sat / "captions-validation.jsonl"
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert len(rows) == 5 and {row["emotion"] for row in rows} == {"awe"}
@@ -84,10 +117,34 @@ def test_sample_writes_one_json_line_per_painting(trained_speakers, speaker_rele
 
 # --- Exact resume and distributed training, in subprocesses of `python -m artemis_hf.training.speaker` ---
 
+
 def speaker_command(release: ReleaseArguments, output_dir: Path, *options: str) -> list[str]:
-    tiny = ["--backbone", "test_resnet", "--feature_layer", "2", "--image_size", "32", "--attention_dim", "16", "--decoder_dim", "32", "--word_embedding_dim", "16"]
+    tiny = [
+        "--backbone",
+        "test_resnet",
+        "--feature_layer",
+        "2",
+        "--image_size",
+        "32",
+        "--attention_dim",
+        "16",
+        "--decoder_dim",
+        "32",
+        "--word_embedding_dim",
+        "16",
+    ]
     data = ["--csv", release.csv, "--images_dir", release.images_dir, "--cache_dir", release.cache_dir]
-    loop = ["--output_dir", str(output_dir), "--mixed_precision", "no", "--cpu", "--lr_scheduler", "constant", "--learning_rate", "3e-3"]
+    loop = [
+        "--output_dir",
+        str(output_dir),
+        "--mixed_precision",
+        "no",
+        "--cpu",
+        "--lr_scheduler",
+        "constant",
+        "--learning_rate",
+        "3e-3",
+    ]
     return ["-m", "artemis_hf.training.speaker", *data, *tiny, *loop, *options]
 
 
@@ -109,12 +166,28 @@ def final_weights(output_dir: Path) -> dict:
 
 def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(speaker_release, tmp_path):
     # Images, not cached grids: the backbone trains (batch norm in train mode) and dropout draws masks.
-    options = ["--emotion_grounding", "--per_device_batch_size", "64", "--num_epochs", "1", "--max_steps", "10", "--checkpoint_every_steps", "2", "--keep_checkpoints", "10"]
+    options = [
+        "--emotion_grounding",
+        "--per_device_batch_size",
+        "64",
+        "--num_epochs",
+        "1",
+        "--max_steps",
+        "10",
+        "--checkpoint_every_steps",
+        "2",
+        "--keep_checkpoints",
+        "10",
+    ]
     run(speaker_command(speaker_release, tmp_path / "straight", *options))
 
     killed = tmp_path / "killed"
-    process = subprocess.Popen([sys.executable, *speaker_command(speaker_release, killed, *options)], env={**os.environ, "OMP_NUM_THREADS": "1"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, *speaker_command(speaker_release, killed, *options)],
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     # Kill once the step-4 checkpoint is complete: save_state writes the registered objects (the loop's progress) last.
     deadline = time.time() + 90
     while time.time() < deadline and not (killed / "checkpoints" / "step-00000004").exists():
@@ -129,7 +202,9 @@ def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(speaker_releas
     assert latest_checkpoint(killed).name == "step-00000010"
     for name, tensor in straight.items():
         assert torch.equal(resumed[name], tensor), name
-    assert json.loads((killed / HISTORY_FILENAME).read_text()) == json.loads((tmp_path / "straight" / HISTORY_FILENAME).read_text())
+    assert json.loads((killed / HISTORY_FILENAME).read_text()) == json.loads(
+        (tmp_path / "straight" / HISTORY_FILENAME).read_text()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -137,9 +212,24 @@ def one_and_two_processes(speaker_release, tmp_path_factory):
     """The same 5 steps with a global batch of 32: one process of 32, and two of 16. Cached grids and no dropout,
     so that nothing differs by design; a mid-epoch checkpoint at step 3."""
     root = tmp_path_factory.mktemp("distributed")
-    options = ["--emotion_grounding", "--cache_features", "--dropout", "0", "--num_epochs", "1", "--max_steps", "5", "--checkpoint_every_steps", "3"]
+    options = [
+        "--emotion_grounding",
+        "--cache_features",
+        "--dropout",
+        "0",
+        "--num_epochs",
+        "1",
+        "--max_steps",
+        "5",
+        "--checkpoint_every_steps",
+        "3",
+    ]
     run(speaker_command(speaker_release, root / "one", *options, "--per_device_batch_size", "32"))
-    run(speaker_command(speaker_release, root / "two", *options, "--per_device_batch_size", "16"), processes=2, timeout=180)
+    run(
+        speaker_command(speaker_release, root / "two", *options, "--per_device_batch_size", "16"),
+        processes=2,
+        timeout=180,
+    )
     return root, options
 
 
@@ -165,5 +255,9 @@ def test_a_checkpoint_of_one_process_resumes_on_two_and_back(one_and_two_process
         shutil.copytree(root / source, resumed)
         shutil.rmtree(latest_checkpoint(resumed))  # back to the mid-epoch checkpoint of step 3
         assert latest_checkpoint(resumed).name == "step-00000003"
-        run(speaker_command(speaker_release, resumed, *options, "--per_device_batch_size", batch_size, "--resume"), processes=processes, timeout=180)
+        run(
+            speaker_command(speaker_release, resumed, *options, "--per_device_batch_size", batch_size, "--resume"),
+            processes=processes,
+            timeout=180,
+        )
         assert_same_losses(root / source, resumed)

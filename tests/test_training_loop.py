@@ -22,7 +22,9 @@ TOY_SCRIPT = str(Path(__file__).with_name("training_toy.py"))
 
 def run_toy(*args, timeout=120):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, TOY_SCRIPT, *args], capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, TOY_SCRIPT, *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def test_loss_falls_and_outputs_are_written(tmp_path):
@@ -36,7 +38,9 @@ def test_loss_falls_and_outputs_are_written(tmp_path):
 
 def test_early_stopping(tmp_path):
     # A learning rate of zero never improves on the first epoch's validation loss.
-    result = train(ToyRegression(), toy_arguments(tmp_path, num_epochs=10, learning_rate=0.0, early_stopping_patience=2))
+    result = train(
+        ToyRegression(), toy_arguments(tmp_path, num_epochs=10, learning_rate=0.0, early_stopping_patience=2)
+    )
     assert result.stopped_early and len(result.history) == 3
 
 
@@ -51,9 +55,16 @@ def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(tmp_path):
 
     killed_dir = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, TOY_SCRIPT, str(killed_dir), "--slow"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, TOY_SCRIPT, str(killed_dir), "--slow"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 90
-    while time.time() < deadline and not (killed_dir / "checkpoints" / "step-00000024").exists():  # epoch 2 of 3, mid-epoch
+    while (
+        time.time() < deadline and not (killed_dir / "checkpoints" / "step-00000024").exists()
+    ):  # epoch 2 of 3, mid-epoch
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -67,24 +78,51 @@ def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(tmp_path):
     final_resumed = load_file(str(latest_checkpoint(killed_dir) / "model.safetensors"))
     for name, tensor in final_straight.items():
         assert (final_resumed[name] == tensor).all(), name
-    assert json.loads(resumed.stdout.strip().splitlines()[-1]) == json.loads(uninterrupted.stdout.strip().splitlines()[-1])
+    assert json.loads(resumed.stdout.strip().splitlines()[-1]) == json.loads(
+        uninterrupted.stdout.strip().splitlines()[-1]
+    )
 
 
 def test_two_cpu_processes_take_the_same_steps_as_one(tmp_path):
     # Dropout off: each process draws its own masks, so with it the runs would differ by design.
     torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable))
     assert torchrun, "torchrun comes with torch"
-    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]),
-           "TOY_DROPOUT": "0"}
+    env = {
+        **os.environ,
+        "ACCELERATE_USE_CPU": "1",
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]),
+        "TOY_DROPOUT": "0",
+    }
     # The toy's 320 training rows at a global batch of 32 (32 on one process, 16 on each of two) make 10 steps an
     # epoch; 15 steps cut the second, reshuffled epoch halfway. One record per epoch, at the step it ended on.
     num_epochs, max_steps, steps_per_epoch = 2, 15, 320 // 32
     expected_steps = [min(epoch * steps_per_epoch, max_steps) for epoch in range(1, num_epochs + 1)]  # [10, 15]
     settings = ["--max_steps", str(max_steps), "--num_epochs", str(num_epochs)]
-    one = subprocess.run([sys.executable, TOY_SCRIPT, str(tmp_path / "one"), "--batch_size", "32", *settings],
-                         capture_output=True, text=True, env=env, timeout=120)
-    two = subprocess.run([torchrun, "--nproc_per_node", "2", "--master_port", "29517", TOY_SCRIPT, str(tmp_path / "two"), "--batch_size", "16", *settings],
-                         capture_output=True, text=True, env=env, timeout=180)
+    one = subprocess.run(
+        [sys.executable, TOY_SCRIPT, str(tmp_path / "one"), "--batch_size", "32", *settings],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    two = subprocess.run(
+        [
+            torchrun,
+            "--nproc_per_node",
+            "2",
+            "--master_port",
+            "29517",
+            TOY_SCRIPT,
+            str(tmp_path / "two"),
+            "--batch_size",
+            "16",
+            *settings,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
     assert one.returncode == 0, one.stderr[-2000:]
     assert two.returncode == 0, two.stderr[-3000:]
     history_one = json.loads(one.stdout.strip().splitlines()[-1])

@@ -1,6 +1,6 @@
 """A toy regression task for testing the training loop itself, in-process or as a script (for torchrun and kills).
 
-    python tests/training_toy.py OUTPUT_DIR [--resume] [--batch_size 16] [--num_epochs 3] [--slow]
+python tests/training_toy.py OUTPUT_DIR [--resume] [--batch_size 16] [--num_epochs 3] [--slow]
 """
 
 import argparse
@@ -27,7 +27,9 @@ class ToyRegression(TrainingTask):
         self.slow = slow
 
     def build_model(self):
-        return torch.nn.Sequential(torch.nn.Dropout(float(os.environ.get("TOY_DROPOUT", "0.1"))), torch.nn.Linear(8, 1))
+        return torch.nn.Sequential(
+            torch.nn.Dropout(float(os.environ.get("TOY_DROPOUT", "0.1"))), torch.nn.Linear(8, 1)
+        )
 
     def _loader(self, start, stop, batch_size, shuffle):
         dataset = torch.utils.data.TensorDataset(self.inputs[start:stop], self.targets[start:stop])
@@ -51,8 +53,16 @@ class ToyRegression(TrainingTask):
 
 
 def toy_arguments(output_dir, **overrides):
-    defaults = dict(num_epochs=3, per_device_batch_size=16, learning_rate=0.05, lr_scheduler="constant",
-                    early_stopping_patience=None, checkpoint_every_steps=4, mixed_precision="no", cpu=True)
+    defaults = dict(
+        num_epochs=3,
+        per_device_batch_size=16,
+        learning_rate=0.05,
+        lr_scheduler="constant",
+        early_stopping_patience=None,
+        checkpoint_every_steps=4,
+        mixed_precision="no",
+        cpu=True,
+    )
     return TrainingArguments(output_dir=str(output_dir), **{**defaults, **overrides})
 
 
@@ -65,6 +75,15 @@ if __name__ == "__main__":
     parser.add_argument("--max_steps", type=int, default=None)
     parser.add_argument("--slow", action="store_true")
     args = parser.parse_args()
-    result = train(ToyRegression(slow=args.slow), toy_arguments(args.output_dir, resume=args.resume, per_device_batch_size=args.batch_size, num_epochs=args.num_epochs, max_steps=args.max_steps))
+    result = train(
+        ToyRegression(slow=args.slow),
+        toy_arguments(
+            args.output_dir,
+            resume=args.resume,
+            per_device_batch_size=args.batch_size,
+            num_epochs=args.num_epochs,
+            max_steps=args.max_steps,
+        ),
+    )
     print(json.dumps(result.history))
     sys.stdout.flush()

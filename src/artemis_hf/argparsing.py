@@ -64,7 +64,9 @@ class DataclassArgumentParser(argparse.ArgumentParser):
         names = [f"--{field.name}"] + ([f"--{field.name.replace('_', '-')}"] if "_" in field.name else [])
         options = {"help": field.metadata.get("help")}
         origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
-        if origin in (typing.Union, types.UnionType) and type(None) in arguments:  # X | None: the value, or the default None
+        if (
+            origin in (typing.Union, types.UnionType) and type(None) in arguments
+        ):  # X | None: the value, or the default None
             annotation = next(argument for argument in arguments if argument is not type(None))
             origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
         if field.default is not dataclasses.MISSING:
@@ -83,8 +85,16 @@ class DataclassArgumentParser(argparse.ArgumentParser):
             options["type"] = annotation
         self.add_argument(*names, **options)
         if annotation is bool and options.get("default") is True:
-            help_text = f"Turn off --{field.name}" + (f": {options['help'][0].lower()}{options['help'][1:]}" if options["help"] else ".")
-            self.add_argument(f"--no_{field.name}", f"--no-{field.name.replace('_', '-')}", action="store_false", dest=field.name, help=help_text)
+            help_text = f"Turn off --{field.name}" + (
+                f": {options['help'][0].lower()}{options['help'][1:]}" if options["help"] else "."
+            )
+            self.add_argument(
+                f"--no_{field.name}",
+                f"--no-{field.name.replace('_', '-')}",
+                action="store_false",
+                dest=field.name,
+                help=help_text,
+            )
 
     def parse_args_into_dataclasses(self, args: Sequence[str] | None = None) -> tuple:
         namespace = vars(self.parse_args(args))

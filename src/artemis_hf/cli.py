@@ -20,11 +20,27 @@ TRAINING = "artemis_hf.training.arguments"
 
 # (group, command) -> (function, argument dataclasses, summary), each as "module:attribute"
 COMMANDS = {
-    ("dataset", "synthetic"): (f"{DATASET}:synthetic", [f"{DATASET}:SyntheticArguments"], "write a synthetic ArtEmis release (CSV + images)"),
-    ("dataset", "build"): (f"{DATASET}:build", [RELEASE, PREPROCESS, f"{DATASET}:BuildArguments"], "build a config and print its preprocessing report"),
-    ("dataset", "export"): (f"{DATASET}:export", [RELEASE, PREPROCESS, f"{DATASET}:ExportArguments"], "write Parquet shards and a dataset card"),
+    ("dataset", "synthetic"): (
+        f"{DATASET}:synthetic",
+        [f"{DATASET}:SyntheticArguments"],
+        "write a synthetic ArtEmis release (CSV + images)",
+    ),
+    ("dataset", "build"): (
+        f"{DATASET}:build",
+        [RELEASE, PREPROCESS, f"{DATASET}:BuildArguments"],
+        "build a config and print its preprocessing report",
+    ),
+    ("dataset", "export"): (
+        f"{DATASET}:export",
+        [RELEASE, PREPROCESS, f"{DATASET}:ExportArguments"],
+        "write Parquet shards and a dataset card",
+    ),
     ("dataset", "push"): (f"{DATASET}:push", [f"{DATASET}:PushArguments"], "upload an export to the Hub"),
-    ("dataset", "stats"): (f"{DATASET}:stats", [RELEASE, PREPROCESS, f"{DATASET}:StatsArguments"], "figures and plots of the reference analysis"),
+    ("dataset", "stats"): (
+        f"{DATASET}:stats",
+        [RELEASE, PREPROCESS, f"{DATASET}:StatsArguments"],
+        "figures and plots of the reference analysis",
+    ),
     ("dataset", "resize"): (f"{DATASET}:resize", [f"{DATASET}:ResizeArguments"], "write resized copies of the images"),
     ("train", "image-emotion"): (
         "artemis_hf.training.image_emotion:training_function",
@@ -41,13 +57,25 @@ COMMANDS = {
         [RELEASE, f"{TRAINING}:SpeakerArguments", f"{TRAINING}:SpeakerTrainingArguments"],
         "train a speaker: Show-Attend-Tell (sat) or nearest neighbour (nn)",
     ),
-    ("sample", None): ("artemis_hf.sampling:sample", [RELEASE, "artemis_hf.sampling:SampleArguments"], "caption a split as JSON lines"),
+    ("sample", None): (
+        "artemis_hf.sampling:sample",
+        [RELEASE, "artemis_hf.sampling:SampleArguments"],
+        "caption a split as JSON lines",
+    ),
     ("evaluate", None): (
         "artemis_hf.evaluation.commands:evaluate",
-        [RELEASE, "artemis_hf.evaluation.commands:EvaluateArguments", "artemis_hf.evaluation.options:EvaluationOptions"],
+        [
+            RELEASE,
+            "artemis_hf.evaluation.commands:EvaluateArguments",
+            "artemis_hf.evaluation.options:EvaluationOptions",
+        ],
         "score captions against a split, or --compare several speakers",
     ),
-    ("quickstart", None): ("artemis_hf.quickstart:quickstart", ["artemis_hf.quickstart:QuickstartArguments"], "run every stage on the embedded synthetic release"),
+    ("quickstart", None): (
+        "artemis_hf.quickstart:quickstart",
+        ["artemis_hf.quickstart:QuickstartArguments"],
+        "run every stage on the embedded synthetic release",
+    ),
 }
 
 
@@ -95,7 +123,14 @@ def main(argv: list[str] | None = None) -> int:
         report_error(error, PROGRAM, debug)
         return USAGE_ERROR_EXIT_CODE
     rest = argv[1:] if key[1] is None else argv[2:]
-    return run_command(lambda *arguments: load(function)(*arguments), argument_classes, rest, f"{PROGRAM} {command_name(key)}", summary, debug)
+    return run_command(
+        lambda *arguments: load(function)(*arguments),
+        argument_classes,
+        rest,
+        f"{PROGRAM} {command_name(key)}",
+        summary,
+        debug,
+    )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,9 @@ def sentiment_ids(emotion_ids: np.ndarray | Sequence[int]) -> np.ndarray:
     return EMOTION_TO_SENTIMENT_ID[np.asarray(emotion_ids, dtype=np.int64)]
 
 
-def histograms(group_ids: np.ndarray | Sequence[int], emotion_ids: np.ndarray | Sequence[int], num_groups: int) -> np.ndarray:
+def histograms(
+    group_ids: np.ndarray | Sequence[int], emotion_ids: np.ndarray | Sequence[int], num_groups: int
+) -> np.ndarray:
     """Count the emotions of each group (e.g. painting): an int64 array of shape (num_groups, 9).
 
     `group_ids[i]` is the group of annotation i, in [0, num_groups); vectorised, so the whole release takes milliseconds.
@@ -77,4 +79,3 @@ def majority_emotion(counts: np.ndarray) -> np.ndarray:
 def dominant_emotion(counts: np.ndarray) -> np.ndarray:
     """Index of the most voted emotion of each histogram; ties go to the lower index, as numpy's argmax."""
     return np.asarray(counts).argmax(axis=-1)
-

@@ -18,7 +18,9 @@ from .sampling import SampleArguments, sample
 from .training.arguments import SpeakerArguments, SpeakerTrainingArguments, TextEmotionArguments, TrainingArguments
 
 # A speaker small enough for a laptop CPU: the test backbone cut at stride 8 (an 8 x 8 grid at 64 px), frozen, cached.
-TINY_SPEAKER = dict(backbone="test_resnet", feature_layer=2, image_size=64, attention_dim=64, decoder_dim=128, word_embedding_dim=64)
+TINY_SPEAKER = dict(
+    backbone="test_resnet", feature_layer=2, image_size=64, attention_dim=64, decoder_dim=128, word_embedding_dim=64
+)
 
 
 @dataclass
@@ -50,7 +52,11 @@ def quickstart(args: QuickstartArguments) -> dict:
     csv_path, images_dir = synthetic_default_release()
 
     print(f"[1/5] dataset: synthetic release at {csv_path}, exported as Parquet")
-    summary["dataset_dir"] = str(export_artemis(csv_path, output_dir / "dataset", images_dir, embed_images=True, pretty_name=SYNTHETIC_PRETTY_NAME))
+    summary["dataset_dir"] = str(
+        export_artemis(
+            csv_path, output_dir / "dataset", images_dir, embed_images=True, pretty_name=SYNTHETIC_PRETTY_NAME
+        )
+    )
 
     statistics = write_statistics(prepare_release(csv_path, images_dir), output_dir / "statistics")
     summary["statistics"] = statistics
@@ -62,10 +68,19 @@ def quickstart(args: QuickstartArguments) -> dict:
         ReleaseArguments(),
         PreprocessOptions(),
         TextEmotionArguments(embedding_dim=64, hidden_size=64),
-        TrainingArguments(output_dir=str(output_dir / "text-emotion"), num_epochs=args.epochs, learning_rate=5e-3, lr_scheduler="constant"),
+        TrainingArguments(
+            output_dir=str(output_dir / "text-emotion"),
+            num_epochs=args.epochs,
+            learning_rate=5e-3,
+            lr_scheduler="constant",
+        ),
     )
     summary["text_emotion"] = text["test"]
-    print("      held-out accuracy {accuracy:.1%} (9-way), {sentiment_accuracy:.1%} (pos/neg/else)".format(**text["test"]))
+    print(
+        "      held-out accuracy {accuracy:.1%} (9-way), {sentiment_accuracy:.1%} (pos/neg/else)".format(
+            **text["test"]
+        )
+    )
     stage_done("text classifier")
 
     print("[4/5] speakers: emotion-grounded Show-Attend-Tell, and the nearest-neighbour baseline")
@@ -73,12 +88,27 @@ def quickstart(args: QuickstartArguments) -> dict:
     train_speaker(
         release,
         SpeakerArguments(emotion_grounding=True, cache_features=True, **TINY_SPEAKER),
-        SpeakerTrainingArguments(output_dir=str(output_dir / "speaker-sat"), num_epochs=args.speaker_epochs, per_device_batch_size=64,
-                                 learning_rate=3e-3, lr_scheduler="constant", early_stopping_patience=None),
+        SpeakerTrainingArguments(
+            output_dir=str(output_dir / "speaker-sat"),
+            num_epochs=args.speaker_epochs,
+            per_device_batch_size=64,
+            learning_rate=3e-3,
+            lr_scheduler="constant",
+            early_stopping_patience=None,
+        ),
     )
-    train_speaker(release, SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64), SpeakerTrainingArguments(output_dir=str(output_dir / "speaker-nn")))
+    train_speaker(
+        release,
+        SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64),
+        SpeakerTrainingArguments(output_dir=str(output_dir / "speaker-nn")),
+    )
     captions = [
-        sample(release, SampleArguments(model=str(output_dir / name), emotion="dominant", output=str(output_dir / f"captions-{name}.jsonl")))
+        sample(
+            release,
+            SampleArguments(
+                model=str(output_dir / name), emotion="dominant", output=str(output_dir / f"captions-{name}.jsonl")
+            ),
+        )
         for name in ("speaker-sat", "speaker-nn")
     ]
     stage_done("speakers and captions")
@@ -92,5 +122,7 @@ def quickstart(args: QuickstartArguments) -> dict:
     stage_done("evaluation")
 
     (output_dir / "quickstart.json").write_text(json.dumps(summary, indent=1))
-    print(f"Done: results in {output_dir} (dataset loads with datasets.load_dataset({summary['dataset_dir']!r}, 'deep-nets'))")
+    print(
+        f"Done: results in {output_dir} (dataset loads with datasets.load_dataset({summary['dataset_dir']!r}, 'deep-nets'))"
+    )
     return summary

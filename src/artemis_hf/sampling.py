@@ -25,20 +25,42 @@ DOMINANT = "dominant"
 class SampleArguments:
     model: str = field(metadata={"help": "A speaker: a folder written by `artemis-hf train speaker`, or a Hub id."})
     split: str = field(default="test", metadata={"help": "Split of the deep-nets config whose paintings to caption."})
-    output: str | None = field(default=None, metadata={"help": "JSON lines file. Default: captions-<split>.jsonl in the model folder (or here)."})
+    output: str | None = field(
+        default=None,
+        metadata={"help": "JSON lines file. Default: captions-<split>.jsonl in the model folder (or here)."},
+    )
     emotion: str | None = field(
         default=None,
-        metadata={"help": f"One of the 9 emotions for every painting; 'auto': the image classifier's; '{DOMINANT}': each painting's "
-                  "most voted emotion in the data (an oracle). Default: 'auto' where the speaker names a classifier, else none."},
+        metadata={
+            "help": f"One of the 9 emotions for every painting; 'auto': the image classifier's; '{DOMINANT}': each painting's "
+            "most voted emotion in the data (an oracle). Default: 'auto' where the speaker names a classifier, else none."
+        },
     )
-    emotion_classifier: str | None = field(default=None, metadata={"help": "Image emotion classifier for 'auto' (default: the speaker's)."})
-    batch_size: int = field(default=32, metadata={"help": "Paintings per forward pass (about 32 is fastest on a CPU at beam 5)."})
-    num_beams: int | None = field(default=None, metadata={"help": "Default: the speaker's generation config (the reference: 5)."})
-    max_new_tokens: int | None = field(default=None, metadata={"help": "Longest caption, in tokens. Default: the speaker's generation config (30)."})
-    temperature: float | None = field(default=None, metadata={"help": "Sample with this temperature instead of searching."})
-    max_paintings: int | None = field(default=None, metadata={"help": "Caption only the first N paintings (smoke runs)."})
-    device: str | None = field(default=None, metadata={"help": "cpu, cuda, cuda:1, ... Default: the first GPU, else the CPU."})
-    trust_remote_code: bool = field(default=False, metadata={"help": "Run the model code stored with a Hub speaker (where artemis-hf is not installed)."})
+    emotion_classifier: str | None = field(
+        default=None, metadata={"help": "Image emotion classifier for 'auto' (default: the speaker's)."}
+    )
+    batch_size: int = field(
+        default=32, metadata={"help": "Paintings per forward pass (about 32 is fastest on a CPU at beam 5)."}
+    )
+    num_beams: int | None = field(
+        default=None, metadata={"help": "Default: the speaker's generation config (the reference: 5)."}
+    )
+    max_new_tokens: int | None = field(
+        default=None, metadata={"help": "Longest caption, in tokens. Default: the speaker's generation config (30)."}
+    )
+    temperature: float | None = field(
+        default=None, metadata={"help": "Sample with this temperature instead of searching."}
+    )
+    max_paintings: int | None = field(
+        default=None, metadata={"help": "Caption only the first N paintings (smoke runs)."}
+    )
+    device: str | None = field(
+        default=None, metadata={"help": "cpu, cuda, cuda:1, ... Default: the first GPU, else the CPU."}
+    )
+    trust_remote_code: bool = field(
+        default=False,
+        metadata={"help": "Run the model code stored with a Hub speaker (where artemis-hf is not installed)."},
+    )
 
 
 def sample(release: ReleaseArguments, args: SampleArguments) -> Path:
@@ -58,19 +80,35 @@ def sample(release: ReleaseArguments, args: SampleArguments) -> Path:
     paintings = paintings_of(split)
     if args.max_paintings is not None:
         paintings = paintings.select(range(min(args.max_paintings, len(paintings))))
-    output = Path(args.output) if args.output else (Path(args.model) if Path(args.model).is_dir() else Path()) / f"captions-{args.split}.jsonl"
+    output = (
+        Path(args.output)
+        if args.output
+        else (Path(args.model) if Path(args.model).is_dir() else Path()) / f"captions-{args.split}.jsonl"
+    )
 
-    captioner = pipeline(TASK, model=args.model, emotion_classifier=args.emotion_classifier, device=args.device, trust_remote_code=args.trust_remote_code)
+    captioner = pipeline(
+        TASK,
+        model=args.model,
+        emotion_classifier=args.emotion_classifier,
+        device=args.device,
+        trust_remote_code=args.trust_remote_code,
+    )
     config = captioner.model.config
     if args.emotion_classifier is None and getattr(config, "emotion_classifier_name_or_path", None) is None:
         if args.emotion == AUTO:
-            raise ValueError(f"--emotion auto needs an image emotion classifier: pass --emotion_classifier ({args.model} names none)")
+            raise ValueError(
+                f"--emotion auto needs an image emotion classifier: pass --emotion_classifier ({args.model} names none)"
+            )
         if args.emotion is None and getattr(config, "emotion_grounding", False):
             raise ValueError(
                 f"{args.model} is emotion-grounded and names no image emotion classifier: pass --emotion (one of "
                 f"{list(config.id2label.values())} or '{DOMINANT}') or --emotion_classifier"
             )
-    options = {name: getattr(args, name) for name in ("num_beams", "max_new_tokens", "temperature") if getattr(args, name) is not None}
+    options = {
+        name: getattr(args, name)
+        for name in ("num_beams", "max_new_tokens", "temperature")
+        if getattr(args, name) is not None
+    }
     # Paintings that share an emotion go through the pipeline together: one call per emotion.
     if args.emotion == DOMINANT:
         groups = _dominant_emotions(split, paintings["painting_id"])
@@ -83,7 +121,11 @@ def sample(release: ReleaseArguments, args: SampleArguments) -> Path:
             emotion_option = {} if emotion is None else {"emotion": emotion}
             results = captioner(KeyDataset(group, "image"), batch_size=args.batch_size, **emotion_option, **options)
             for painting_id, [result] in zip(group["painting_id"], results):
-                captions[painting_id] = {"painting_id": painting_id, "emotion": result["emotion"], "caption": result["generated_text"]}
+                captions[painting_id] = {
+                    "painting_id": painting_id,
+                    "emotion": result["emotion"],
+                    "caption": result["generated_text"],
+                }
                 bar.update(1)
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", encoding="utf-8") as file:
@@ -96,7 +138,11 @@ def sample(release: ReleaseArguments, args: SampleArguments) -> Path:
 def _dominant_emotions(split, painting_ids: list[str]) -> dict[str, np.ndarray]:
     """{emotion name: rows of `painting_ids`} by each painting's most voted emotion among its utterances."""
     index = {painting_id: row for row, painting_id in enumerate(painting_ids)}
-    utterances = [(index[painting_id], emotion) for painting_id, emotion in zip(split["painting_id"], split["emotion"]) if painting_id in index]
+    utterances = [
+        (index[painting_id], emotion)
+        for painting_id, emotion in zip(split["painting_id"], split["emotion"])
+        if painting_id in index
+    ]
     rows, emotions = np.array(utterances).T
     dominant = dominant_emotion(histograms(rows, emotions, len(painting_ids)))
     return {EMOTIONS[emotion]: np.flatnonzero(dominant == emotion) for emotion in np.unique(dominant)}

@@ -56,7 +56,10 @@ class ArtEmisConfig(datasets.BuilderConfig):
 
 class ArtEmis(datasets.ArrowBasedBuilder):
     BUILDER_CONFIG_CLASS = ArtEmisConfig
-    BUILDER_CONFIGS = [ArtEmisConfig(name=name, version=datasets.Version("1.0.0"), description=_DESCRIPTIONS[name]) for name in CONFIG_NAMES]
+    BUILDER_CONFIGS = [
+        ArtEmisConfig(name=name, version=datasets.Version("1.0.0"), description=_DESCRIPTIONS[name])
+        for name in CONFIG_NAMES
+    ]
     DEFAULT_CONFIG_NAME = "deep-nets"
 
     def _info(self) -> datasets.DatasetInfo:
@@ -85,7 +88,11 @@ class ArtEmis(datasets.ArrowBasedBuilder):
         for split in (*SPLITS, REST_SPLIT):
             rows = split_column == split
             if rows.any():  # an empty split would be an error for most consumers; the report lists it as 0
-                generators.append(datasets.SplitGenerator(name=split, gen_kwargs={"table": table.filter(pa.array(rows)).drop_columns(["split"])}))
+                generators.append(
+                    datasets.SplitGenerator(
+                        name=split, gen_kwargs={"table": table.filter(pa.array(rows)).drop_columns(["split"])}
+                    )
+                )
         return generators
 
     def _generate_tables(self, table: pa.Table):
@@ -96,9 +103,18 @@ class ArtEmis(datasets.ArrowBasedBuilder):
 
 def features_for(config_name: str, with_images: bool) -> datasets.Features:
     emotion = datasets.ClassLabel(names=list(EMOTIONS))
-    common = {"painting_id": datasets.Value("string"), "art_style": datasets.Value("string"), "painting": datasets.Value("string")}
+    common = {
+        "painting_id": datasets.Value("string"),
+        "art_style": datasets.Value("string"),
+        "painting": datasets.Value("string"),
+    }
     if config_name == "raw":
-        columns = {**common, "emotion": emotion, "utterance": datasets.Value("string"), "repetition": datasets.Value("int32")}
+        columns = {
+            **common,
+            "emotion": emotion,
+            "utterance": datasets.Value("string"),
+            "repetition": datasets.Value("int32"),
+        }
     elif config_name == "deep-nets":
         columns = {
             **common,
@@ -131,7 +147,9 @@ def _table(frame, columns: list[str], config_name: str, with_images: bool, extra
     arrays.update(extra or {})
     if with_images:
         paths = frame["image"].to_numpy()
-        arrays["image"] = pa.array([{"bytes": None, "path": p} if isinstance(p, str) else None for p in paths], datasets.Image().pa_type)
+        arrays["image"] = pa.array(
+            [{"bytes": None, "path": p} if isinstance(p, str) else None for p in paths], datasets.Image().pa_type
+        )
     features = features_for(config_name, with_images)
     table = pa.table({name: arrays[name] for name in features}).cast(features.arrow_schema)
     return table.append_column("split", pa.array(frame["split"].to_numpy(), pa.string()))
@@ -144,7 +162,16 @@ def raw_table(prepared) -> pa.Table:
 
 def paintings_table(prepared) -> pa.Table:
     frame = prepared.paintings
-    columns = ["painting_id", "art_style", "painting", "num_annotations", "majority_emotion", "dominant_emotion", "utterances", "emotions"]
+    columns = [
+        "painting_id",
+        "art_style",
+        "painting",
+        "num_annotations",
+        "majority_emotion",
+        "dominant_emotion",
+        "utterances",
+        "emotions",
+    ]
     extra = {"emotion_histogram": pa.array(list(frame["emotion_histogram"]), pa.list_(pa.int32(), NUM_EMOTIONS))}
     return _table(frame, columns, "paintings", prepared.has_images, extra)
 
@@ -198,7 +225,9 @@ def build_artemis(
     return ArtEmisBuild(dataset, report, tokenizer, builder.cache_dir)
 
 
-def load_artemis(csv_path: str | os.PathLike, images_dir: str | os.PathLike | None = None, config: str = "deep-nets", **kwargs) -> datasets.DatasetDict:
+def load_artemis(
+    csv_path: str | os.PathLike, images_dir: str | os.PathLike | None = None, config: str = "deep-nets", **kwargs
+) -> datasets.DatasetDict:
     """The ArtEmis release as a `DatasetDict` of one config ("raw", "deep-nets" or "paintings").
 
     Keyword arguments are `PreprocessOptions` fields (e.g. `spell_check=False`, `rest_min_repetition=None`) or

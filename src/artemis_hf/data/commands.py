@@ -61,8 +61,12 @@ def build(release: ReleaseArguments, options: PreprocessOptions, args: BuildArgu
 class ExportArguments:
     output_dir: str = field(metadata={"help": "Folder for the Parquet shards and README.md card."})
     configs: list[str] = field(default_factory=lambda: list(CONFIG_NAMES), metadata={"help": "Configs to export."})
-    embed_images: bool = field(default=False, metadata={"help": "Store image bytes in the Parquet files (paintings config)."})
-    pretty_name: str | None = field(default=None, metadata={"help": "Dataset name in the card. Default: ArtEmis, or Synthetic ArtEmis."})
+    embed_images: bool = field(
+        default=False, metadata={"help": "Store image bytes in the Parquet files (paintings config)."}
+    )
+    pretty_name: str | None = field(
+        default=None, metadata={"help": "Dataset name in the card. Default: ArtEmis, or Synthetic ArtEmis."}
+    )
 
 
 def export(release: ReleaseArguments, options: PreprocessOptions, args: ExportArguments) -> Path:
@@ -70,7 +74,9 @@ def export(release: ReleaseArguments, options: PreprocessOptions, args: ExportAr
 
     csv_path, images_dir = release.resolve()
     name = args.pretty_name or pretty_dataset_name(csv_path)
-    folder = export_artemis(csv_path, args.output_dir, images_dir, args.configs, args.embed_images, name, options, release.cache_dir)
+    folder = export_artemis(
+        csv_path, args.output_dir, images_dir, args.configs, args.embed_images, name, options, release.cache_dir
+    )
     print(f"Exported {args.configs} to {folder}; load with datasets.load_dataset({str(folder)!r}, 'deep-nets')")
     return folder
 
@@ -92,7 +98,9 @@ def push(args: PushArguments) -> str:
 
 @dataclass
 class StatsArguments:
-    output_dir: str = field(default="outputs/statistics", metadata={"help": "Folder for statistics.json and the plots."})
+    output_dir: str = field(
+        default="outputs/statistics", metadata={"help": "Folder for statistics.json and the plots."}
+    )
 
 
 def stats(release: ReleaseArguments, options: PreprocessOptions, args: StatsArguments) -> dict:
@@ -100,7 +108,9 @@ def stats(release: ReleaseArguments, options: PreprocessOptions, args: StatsArgu
     from .stats import format_table, write_statistics
 
     csv_path, images_dir = release.resolve()
-    figures = write_statistics(prepare_release(csv_path, images_dir, options), args.output_dir, spell_check=options.spell_check)
+    figures = write_statistics(
+        prepare_release(csv_path, images_dir, options), args.output_dir, spell_check=options.spell_check
+    )
     print(format_table(figures))
     print(f"statistics.json, emotion_distribution.png and emotion_by_style.png written to {args.output_dir}")
     return figures
@@ -111,7 +121,9 @@ class ResizeArguments:
     images_dir: str = field(metadata={"help": "WikiArt images as <art_style>/<painting>.jpg."})
     output_dir: str = field(metadata={"help": "Where to write the resized copies (same layout)."})
     max_side: int = field(default=600, metadata={"help": "Longest side of the copies, in pixels."})
-    num_workers: int | None = field(default=None, metadata={"help": "Processes resizing images. Default: one per CPU core."})
+    num_workers: int | None = field(
+        default=None, metadata={"help": "Processes resizing images. Default: one per CPU core."}
+    )
 
 
 def resize(args: ResizeArguments) -> dict:

@@ -61,7 +61,9 @@ def export_artemis(
         (config_dir / REPORT_FILENAME).write_text(json.dumps(build.report, indent=1))
         if build.tokenizer is not None:
             build.tokenizer.backend_tokenizer.save(str(config_dir / TOKENIZER_FILENAME))
-        card_configs.append({"config_name": config, "data_files": data_files, **({"default": True} if config == "deep-nets" else {})})
+        card_configs.append(
+            {"config_name": config, "data_files": data_files, **({"default": True} if config == "deep-nets" else {})}
+        )
         summaries[config] = {split: len(dataset) for split, dataset in build.dataset.items()}
     write_dataset_card(output_dir, card_configs, summaries, pretty_name)
     logger.info("Exported %s to %s", list(configs), output_dir)
@@ -74,7 +76,9 @@ def _write_split(dataset, config_dir: Path, split: str, embed_images: bool) -> N
     for index in range(num_shards):
         shard = dataset.shard(num_shards, index, contiguous=True)
         if embed_images:  # as `push_to_hub` does: read each referenced file into the table
-            shard = shard.with_format("arrow").map(embed_table_storage, batched=True, batch_size=500, keep_in_memory=True)
+            shard = shard.with_format("arrow").map(
+                embed_table_storage, batched=True, batch_size=500, keep_in_memory=True
+            )
             shard = shard.with_format(None)
         shard.to_parquet(str(config_dir / f"{split}-{index:05d}-of-{num_shards:05d}.parquet"))
 
@@ -93,21 +97,35 @@ def write_dataset_card(output_dir: Path, card_configs: list[dict], summaries: di
         configs=card_configs,
     )
     split_table = "\n".join(
-        f"| {config} | " + ", ".join(split if count is None else f"{split}: {count:,}" for split, count in counts.items()) + " |"
+        f"| {config} | "
+        + ", ".join(split if count is None else f"{split}: {count:,}" for split, count in counts.items())
+        + " |"
         for config, counts in summaries.items()
     )
-    card = DatasetCard.from_template(card_data, template_path=str(CARD_TEMPLATE), pretty_name=pretty_name, split_table=split_table)
+    card = DatasetCard.from_template(
+        card_data, template_path=str(CARD_TEMPLATE), pretty_name=pretty_name, split_table=split_table
+    )
     card.save(str(output_dir / "README.md"))
 
 
 def write_builder_card(output_dir: str | os.PathLike) -> None:
     """The card of `dataset_script/`: the export's layout for the full release, whose row counts are not known here."""
-    splits = {"raw": ["train", "validation", "test"], "deep-nets": ["train", "validation", "test", "rest"], "paintings": ["train", "validation", "test"]}
+    splits = {
+        "raw": ["train", "validation", "test"],
+        "deep-nets": ["train", "validation", "test", "rest"],
+        "paintings": ["train", "validation", "test"],
+    }
     card_configs = [
-        {"config_name": config, "data_files": [{"split": s, "path": f"{config}/{s}-*.parquet"} for s in names], **({"default": True} if config == "deep-nets" else {})}
+        {
+            "config_name": config,
+            "data_files": [{"split": s, "path": f"{config}/{s}-*.parquet"} for s in names],
+            **({"default": True} if config == "deep-nets" else {}),
+        }
         for config, names in splits.items()
     ]
-    write_dataset_card(Path(output_dir), card_configs, {config: dict.fromkeys(names) for config, names in splits.items()}, "ArtEmis")
+    write_dataset_card(
+        Path(output_dir), card_configs, {config: dict.fromkeys(names) for config, names in splits.items()}, "ArtEmis"
+    )
 
 
 def _size_category(rows: int) -> str:
@@ -119,7 +137,13 @@ def _size_category(rows: int) -> str:
     return "1M<n<10M"
 
 
-def push_artemis(export_dir: str | os.PathLike, repo_id: str, private: bool = False, token: str | None = None, commit_message: str = "Upload ArtEmis Parquet export") -> str:
+def push_artemis(
+    export_dir: str | os.PathLike,
+    repo_id: str,
+    private: bool = False,
+    token: str | None = None,
+    commit_message: str = "Upload ArtEmis Parquet export",
+) -> str:
     """Upload an `export_artemis` folder to a Hub dataset repo (created if needed); returns the commit URL."""
     from huggingface_hub import HfApi
 
@@ -128,5 +152,7 @@ def push_artemis(export_dir: str | os.PathLike, repo_id: str, private: bool = Fa
         raise FileNotFoundError(f"{export_dir} has no README.md: run `artemis-hf dataset export` into it first")
     api = HfApi(token=token)
     api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    commit = api.upload_folder(repo_id=repo_id, repo_type="dataset", folder_path=str(export_dir), commit_message=commit_message)
+    commit = api.upload_folder(
+        repo_id=repo_id, repo_type="dataset", folder_path=str(export_dir), commit_message=commit_message
+    )
     return str(commit.commit_url if hasattr(commit, "commit_url") else commit)

@@ -55,7 +55,9 @@ def check_images(paths: Iterable[str], num_workers: int | None = None, progress:
     paths = list(paths)
     workers = num_workers or min(8, os.cpu_count() or 1)
     with ThreadPoolExecutor(workers) as pool:
-        reasons = list(tqdm(pool.map(check_image, paths), total=len(paths), desc="Checking images", disable=not progress))
+        reasons = list(
+            tqdm(pool.map(check_image, paths), total=len(paths), desc="Checking images", disable=not progress)
+        )
     return {path: reason for path, reason in zip(paths, reasons) if reason is not None}
 
 
@@ -83,10 +85,15 @@ def resize_images(
     """
     if max_side < 1:
         raise ValueError(f"max_side must be a positive number of pixels, got {max_side}")
-    jobs = [(path, Path(output_dir) / f"{painting_id}{IMAGE_SUFFIX}", max_side) for painting_id, path in index_images(images_dir).items()]
+    jobs = [
+        (path, Path(output_dir) / f"{painting_id}{IMAGE_SUFFIX}", max_side)
+        for painting_id, path in index_images(images_dir).items()
+    ]
     counts = {"written": 0, "skipped": 0, "failed": 0}
     with ThreadPoolExecutor(num_workers or min(8, os.cpu_count() or 1)) as pool:
-        for outcome in tqdm(pool.map(_resize_one, jobs), total=len(jobs), desc="Resizing images", disable=not progress):
+        for outcome in tqdm(
+            pool.map(_resize_one, jobs), total=len(jobs), desc="Resizing images", disable=not progress
+        ):
             counts[outcome] += 1
     return counts
 

@@ -12,26 +12,47 @@ from .splits import DEFAULT_FRACTIONS, DEFAULT_SEED
 class PreprocessOptions:
     """Options of the reference preprocessing; the defaults reproduce its "for deep nets" release."""
 
-    split_fractions: list[float] = field(default_factory=lambda: list(DEFAULT_FRACTIONS), metadata={"help": "train/validation/test shares of paintings."})
+    split_fractions: list[float] = field(
+        default_factory=lambda: list(DEFAULT_FRACTIONS),
+        metadata={"help": "train/validation/test shares of paintings."},
+    )
     split_seed: int = field(default=DEFAULT_SEED, metadata={"help": "Seed of the painting split."})
-    on_bad_row: Literal["error", "skip"] = field(default="error", metadata={"help": "Invalid CSV rows: raise, or drop and count them."})
-    check_images: bool = field(default=True, metadata={"help": "Decode every image once to find truncated or corrupt files."})
-    on_bad_image: Literal["error", "skip"] = field(default="error", metadata={"help": "Unreadable images: raise, or treat them as missing."})
-    drop_missing_images: bool = field(default=False, metadata={"help": "Drop (and count) paintings without a readable image."})
+    on_bad_row: Literal["error", "skip"] = field(
+        default="error", metadata={"help": "Invalid CSV rows: raise, or drop and count them."}
+    )
+    check_images: bool = field(
+        default=True, metadata={"help": "Decode every image once to find truncated or corrupt files."}
+    )
+    on_bad_image: Literal["error", "skip"] = field(
+        default="error", metadata={"help": "Unreadable images: raise, or treat them as missing."}
+    )
+    drop_missing_images: bool = field(
+        default=False, metadata={"help": "Drop (and count) paintings without a readable image."}
+    )
     # deep-nets only
-    spell_check: bool = field(default=True, metadata={"help": "deep-nets: correct words outside a large English vocabulary."})
+    spell_check: bool = field(
+        default=True, metadata={"help": "deep-nets: correct words outside a large English vocabulary."}
+    )
     min_tokens: int = field(default=5, metadata={"help": "deep-nets: drop utterances shorter than this."})
-    max_tokens: int | None = field(default=None, metadata={"help": "deep-nets: drop longer utterances. Default: a percentile of train lengths."})
-    max_tokens_percentile: float = field(default=95.0, metadata={"help": "deep-nets: that percentile (30 tokens on the release)."})
+    max_tokens: int | None = field(
+        default=None, metadata={"help": "deep-nets: drop longer utterances. Default: a percentile of train lengths."}
+    )
+    max_tokens_percentile: float = field(
+        default=95.0, metadata={"help": "deep-nets: that percentile (30 tokens on the release)."}
+    )
     min_word_frequency: int = field(default=5, metadata={"help": "deep-nets: rarer words in train become <unk>."})
-    rest_min_repetition: int | None = field(default=41, metadata={"help": "deep-nets: paintings annotated this often go to `rest`; 0 turns it off."})
+    rest_min_repetition: int | None = field(
+        default=41, metadata={"help": "deep-nets: paintings annotated this often go to `rest`; 0 turns it off."}
+    )
 
     def __post_init__(self):
         for name in ("on_bad_row", "on_bad_image"):
             if getattr(self, name) not in ("error", "skip"):
                 raise ValueError(f"{name} must be 'error' or 'skip', got {getattr(self, name)!r}")
         if self.min_tokens < 0 or (self.max_tokens is not None and self.max_tokens < self.min_tokens):
-            raise ValueError(f"need 0 <= min_tokens <= max_tokens, got min_tokens={self.min_tokens}, max_tokens={self.max_tokens}")
+            raise ValueError(
+                f"need 0 <= min_tokens <= max_tokens, got min_tokens={self.min_tokens}, max_tokens={self.max_tokens}"
+            )
         if self.rest_min_repetition == 0:  # the command-line spelling of "off"
             self.rest_min_repetition = None
         if not 0 < self.max_tokens_percentile <= 100:

@@ -54,7 +54,9 @@ class DeepNetsRelease:
     figures: dict = field(default_factory=dict)
 
 
-def prepare_release(csv_path: str | os.PathLike, images_dir: str | os.PathLike | None = None, options: PreprocessOptions | None = None) -> PreparedRelease:
+def prepare_release(
+    csv_path: str | os.PathLike, images_dir: str | os.PathLike | None = None, options: PreprocessOptions | None = None
+) -> PreparedRelease:
     """Read, validate, split by painting, attach images and count each painting's emotions."""
     options = options or PreprocessOptions()
     report = Report()
@@ -90,11 +92,22 @@ def _attach_images(frame: pd.DataFrame, images_dir, options: PreprocessOptions, 
         "unreadable": sorted(unreadable),
         "unused_files": len(set(index) - set(paths)),
     }
-    logger.info("Images: %d of %d paintings found, %d missing, %d unreadable", len(painting_ids) - len(missing), len(painting_ids), len(missing) - len(unreadable), len(unreadable))
+    logger.info(
+        "Images: %d of %d paintings found, %d missing, %d unreadable",
+        len(painting_ids) - len(missing),
+        len(painting_ids),
+        len(missing) - len(unreadable),
+        len(unreadable),
+    )
     frame = frame.assign(image=frame["painting_id"].map(paths))
     if options.drop_missing_images and missing:
         without_image = frame["image"].isna().to_numpy()
-        report.add("images", f"painting has no readable image ({len(missing)} paintings)", without_image.sum(), frame["row_number"][without_image].tolist())
+        report.add(
+            "images",
+            f"painting has no readable image ({len(missing)} paintings)",
+            without_image.sum(),
+            frame["row_number"][without_image].tolist(),
+        )
         frame = frame[~without_image].reset_index(drop=True)
     return frame
 
@@ -124,7 +137,9 @@ def _paintings(frame: pd.DataFrame) -> pd.DataFrame:
     return paintings
 
 
-def spelled_tokens(utterances: pd.Series, spell_check: bool = True, spell_checker: SpellChecker | None = None) -> tuple[pa.ListArray, dict[str, str]]:
+def spelled_tokens(
+    utterances: pd.Series, spell_check: bool = True, spell_checker: SpellChecker | None = None
+) -> tuple[pa.ListArray, dict[str, str]]:
     """Clean, tokenize and (optionally) spell-correct utterances; returns the tokens and the corrections made."""
     tokens = tokenize(pa.array(utterances, pa.string()))
     if not spell_check:
@@ -133,7 +148,9 @@ def spelled_tokens(utterances: pd.Series, spell_check: bool = True, spell_checke
     return map_tokens(tokens, corrections), corrections
 
 
-def deep_nets(prepared: PreparedRelease, options: PreprocessOptions | None = None, spell_checker: SpellChecker | None = None) -> DeepNetsRelease:
+def deep_nets(
+    prepared: PreparedRelease, options: PreprocessOptions | None = None, spell_checker: SpellChecker | None = None
+) -> DeepNetsRelease:
     """The reference "for deep nets" preprocessing: clean and spell, move high-repetition paintings to `rest`, drop
     too long and too short utterances, and replace words rarer than `min_word_frequency` in train with `<unk>`."""
     options = options or PreprocessOptions()
@@ -172,7 +189,9 @@ def deep_nets(prepared: PreparedRelease, options: PreprocessOptions | None = Non
     statistics_rows = statistics_rows[keep]
 
     train_counts = word_counts(tokens.filter(pa.array(statistics_rows)))
-    vocabulary = sorted((w for w, n in train_counts.items() if n >= options.min_word_frequency), key=lambda w: (-train_counts[w], w))
+    vocabulary = sorted(
+        (w for w, n in train_counts.items() if n >= options.min_word_frequency), key=lambda w: (-train_counts[w], w)
+    )
     tokenizer = build_tokenizer(vocabulary)
     known = set(vocabulary)
     rare = {word: UNK_TOKEN for word in word_counts(tokens) if word not in known}

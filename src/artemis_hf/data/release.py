@@ -58,7 +58,9 @@ class Report:
         }
 
 
-def read_release(csv_path: str | os.PathLike, on_bad_row: Literal["error", "skip"] = "error", report: Report | None = None) -> pd.DataFrame:
+def read_release(
+    csv_path: str | os.PathLike, on_bad_row: Literal["error", "skip"] = "error", report: Report | None = None
+) -> pd.DataFrame:
     """Load the release CSV into a validated DataFrame with `painting_id` (NFC) and integer `emotion` columns.
 
     Invalid rows (unknown emotion, empty utterance, empty art_style/painting, repetition not a positive integer) raise
@@ -74,7 +76,9 @@ def read_release(csv_path: str | os.PathLike, on_bad_row: Literal["error", "skip
     frame.columns = [str(column).strip() for column in frame.columns]
     missing = [column for column in RELEASE_COLUMNS if column not in frame.columns]
     if missing:
-        raise ReleaseFormatError(f"{csv_path}: missing column(s) {missing}; found {list(frame.columns)}, expected {list(RELEASE_COLUMNS)}")
+        raise ReleaseFormatError(
+            f"{csv_path}: missing column(s) {missing}; found {list(frame.columns)}, expected {list(RELEASE_COLUMNS)}"
+        )
     frame = frame[list(RELEASE_COLUMNS)]
     report.rows_in = len(frame)
     row_numbers = np.arange(1, len(frame) + 1)
@@ -85,16 +89,21 @@ def read_release(csv_path: str | os.PathLike, on_bad_row: Literal["error", "skip
     checks = {
         "unknown emotion": ("emotion", emotion.isna()),
         "empty utterance": ("utterance", frame["utterance"].str.strip() == ""),
-        "empty art_style or painting": ("painting", (frame["art_style"].str.strip() == "") | (frame["painting"].str.strip() == "")),
-        "repetition is not a positive integer": ("repetition", ~((repetition >= 1) & (repetition == repetition.round()))),
+        "empty art_style or painting": (
+            "painting",
+            (frame["art_style"].str.strip() == "") | (frame["painting"].str.strip() == ""),
+        ),
+        "repetition is not a positive integer": (
+            "repetition",
+            ~((repetition >= 1) & (repetition == repetition.round())),
+        ),
     }
     bad_any = np.zeros(len(frame), dtype=bool)
     for reason, (column, mask) in checks.items():
         mask = mask.to_numpy() & ~bad_any  # a row is counted under its first problem only
         if mask.any() and on_bad_row == "error":
             shown = ", ".join(
-                f"row {row} ({column}={frame[column].iloc[row - 1]!r})"
-                for row in row_numbers[mask][:MAX_ERRORS_SHOWN]
+                f"row {row} ({column}={frame[column].iloc[row - 1]!r})" for row in row_numbers[mask][:MAX_ERRORS_SHOWN]
             )
             more = f" and {mask.sum() - MAX_ERRORS_SHOWN} more" if mask.sum() > MAX_ERRORS_SHOWN else ""
             raise ReleaseFormatError(
@@ -111,4 +120,3 @@ def read_release(csv_path: str | os.PathLike, on_bad_row: Literal["error", "skip
     frame["painting"] = frame["painting"].str.strip().str.normalize("NFC")
     frame["painting_id"] = frame["art_style"] + "/" + frame["painting"]
     return frame.reset_index(drop=True)
-

@@ -74,7 +74,9 @@ def pretty_dataset_name(csv_path: str | os.PathLike) -> str:
 class ReleaseArguments:
     csv: str | None = field(
         default=None,
-        metadata={"help": "The release CSV (artemis_dataset_release_v0.csv). Default: the embedded synthetic release."},
+        metadata={
+            "help": "The release CSV (artemis_dataset_release_v0.csv). Default: the embedded synthetic release."
+        },
     )
     images_dir: str | None = field(
         default=None,
@@ -86,7 +88,9 @@ class ReleaseArguments:
         """(csv_path, images_dir): the paths given, checked before any work starts, or the synthetic default's."""
         if self.csv is None:
             if self.images_dir is not None:
-                raise ValueError(f"--images_dir {self.images_dir} was given without --csv: name the release CSV it belongs to")
+                raise ValueError(
+                    f"--images_dir {self.images_dir} was given without --csv: name the release CSV it belongs to"
+                )
             return synthetic_default_release()
         if not Path(self.csv).is_file():
             raise FileNotFoundError(f"--csv {self.csv}: no such file")

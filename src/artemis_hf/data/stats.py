@@ -22,7 +22,9 @@ def release_statistics(prepared: PreparedRelease, spell_check: bool = True) -> d
     frame, paintings = prepared.annotations, prepared.paintings
     tokens, _ = spelled_tokens(frame["utterance"], spell_check)
     lengths = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
-    counts = np.stack(paintings["emotion_histogram"].to_numpy()) if len(paintings) else np.zeros((0, emotions.NUM_EMOTIONS))
+    counts = (
+        np.stack(paintings["emotion_histogram"].to_numpy()) if len(paintings) else np.zeros((0, emotions.NUM_EMOTIONS))
+    )
     emotion_counts = counts.sum(axis=0)
     sentiment_counts = np.bincount(emotions.EMOTION_TO_SENTIMENT_ID, weights=emotion_counts, minlength=3)
     annotators = paintings["num_annotations"].to_numpy()
@@ -40,7 +42,9 @@ def release_statistics(prepared: PreparedRelease, spell_check: bool = True) -> d
         "emotion_shares": {name: float(n / total) for name, n in zip(emotions.EMOTIONS, emotion_counts)},
         "sentiment_shares": {name: float(n / total) for name, n in zip(emotions.SENTIMENTS, sentiment_counts)},
         "paintings_with_positive_and_negative": float(np.mean(positive & negative)) if len(paintings) else 0.0,
-        "paintings_with_majority_emotion": float(np.mean(emotions.majority_emotion(counts) >= 0)) if len(paintings) else 0.0,
+        "paintings_with_majority_emotion": float(np.mean(emotions.majority_emotion(counts) >= 0))
+        if len(paintings)
+        else 0.0,
         "simile_share": float(has_simile(pa.array(frame["utterance"], pa.string())).mean()) if len(frame) else 0.0,
     }
 
@@ -48,7 +52,12 @@ def release_statistics(prepared: PreparedRelease, spell_check: bool = True) -> d
 def _summary(values: np.ndarray) -> dict:
     if len(values) == 0:
         return {"mean": 0.0, "median": 0.0, "min": 0, "max": 0}
-    return {"mean": float(np.mean(values)), "median": float(np.median(values)), "min": int(np.min(values)), "max": int(np.max(values))}
+    return {
+        "mean": float(np.mean(values)),
+        "median": float(np.median(values)),
+        "min": int(np.min(values)),
+        "max": int(np.max(values)),
+    }
 
 
 def format_table(statistics: dict) -> str:
@@ -56,10 +65,19 @@ def format_table(statistics: dict) -> str:
     rows = [
         ("annotations", f"{statistics['annotations']:,}"),
         ("paintings", f"{statistics['paintings']:,} in {statistics['art_styles']} styles"),
-        ("annotators per painting", "mean {mean:.1f}, median {median:g}, min {min}, max {max}".format(**statistics["annotators_per_painting"])),
-        ("tokens per utterance", "mean {mean:.1f}, median {median:g}, max {max}".format(**statistics["tokens_per_utterance"])),
+        (
+            "annotators per painting",
+            "mean {mean:.1f}, median {median:g}, min {min}, max {max}".format(**statistics["annotators_per_painting"]),
+        ),
+        (
+            "tokens per utterance",
+            "mean {mean:.1f}, median {median:g}, max {max}".format(**statistics["tokens_per_utterance"]),
+        ),
         ("vocabulary", f"{statistics['vocabulary_size']:,} words"),
-        ("positive / negative / else", " / ".join(f"{share:.1%}" for share in statistics["sentiment_shares"].values())),
+        (
+            "positive / negative / else",
+            " / ".join(f"{share:.1%}" for share in statistics["sentiment_shares"].values()),
+        ),
         ("paintings with pos. and neg.", f"{statistics['paintings_with_positive_and_negative']:.1%}"),
         ("paintings with a majority", f"{statistics['paintings_with_majority_emotion']:.1%}"),
         ("utterances with a simile", f"{statistics['simile_share']:.1%}"),
@@ -92,7 +110,9 @@ def plot_statistics(prepared: PreparedRelease, output_dir: str | os.PathLike) ->
     figure.savefig(paths[0], dpi=120)
     plt.close(figure)
 
-    by_style = pd.crosstab(frame["art_style"], frame["emotion"], normalize="index").reindex(columns=range(emotions.NUM_EMOTIONS), fill_value=0)
+    by_style = pd.crosstab(frame["art_style"], frame["emotion"], normalize="index").reindex(
+        columns=range(emotions.NUM_EMOTIONS), fill_value=0
+    )
     figure, axis = plt.subplots(figsize=(9, 0.3 * len(by_style) + 1.5))
     left = np.zeros(len(by_style))
     for emotion_index, name in enumerate(emotions.EMOTIONS):

@@ -50,7 +50,10 @@ CONTRACTIONS: tuple[tuple[str, str], ...] = (
     (r"'m\b", " am"),
     (r"'d\b", " would"),
     (r"\blet's\b", "let us"),
-    *((rf"\b{word}'s\b", f"{word} is") for word in ("it", "that", "there", "here", "what", "who", "he", "she", "this")),
+    *(
+        (rf"\b{word}'s\b", f"{word} is")
+        for word in ("it", "that", "there", "here", "what", "who", "he", "she", "this")
+    ),
 )
 # Anything but letters, digits and whitespace becomes a space (so "painting's" -> "painting s", as the reference).
 PUNCTUATION = r"[^\p{L}\p{N}\s]"
@@ -79,7 +82,11 @@ def tokenize(utterances: pa.Array | pa.ChunkedArray) -> pa.ListArray:
 def map_tokens(tokens: pa.ListArray, mapping: Mapping[str, str]) -> pa.ListArray:
     """Replace words by `mapping` (others kept), looking each distinct word up once rather than each occurrence."""
     flat = pc.list_flatten(tokens)
-    encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) else pc.dictionary_encode(flat)
+    encoded = (
+        pc.dictionary_encode(flat).combine_chunks()
+        if isinstance(flat, pa.ChunkedArray)
+        else pc.dictionary_encode(flat)
+    )
     words = encoded.dictionary.to_pylist()
     new_words = pa.array([mapping.get(word, word) for word in words], type=pa.string())
     new_flat = new_words.take(encoded.indices)
@@ -104,7 +111,9 @@ def has_simile(utterances: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def _offsets(tokens: pa.ListArray) -> pa.Array:
     if tokens.offset == 0 and tokens.null_count == 0:
         return tokens.offsets
-    return pa.array(np.concatenate([[0], np.cumsum(pc.list_value_length(tokens).to_numpy(zero_copy_only=False))]), pa.int32())
+    return pa.array(
+        np.concatenate([[0], np.cumsum(pc.list_value_length(tokens).to_numpy(zero_copy_only=False))]), pa.int32()
+    )
 
 
 class SpellChecker:

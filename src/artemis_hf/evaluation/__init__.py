@@ -20,7 +20,15 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "meteor_scorer": ["MeteorScorer", "MetricUnavailableError"],
         "modules": ["METRIC_NAMES", "metric_path"],
         "options": ["EvaluationOptions"],
-        "report": ["References", "compare", "evaluate_captions", "load_references", "markdown_table", "read_captions", "report"],
+        "report": [
+            "References",
+            "compare",
+            "evaluate_captions",
+            "load_references",
+            "markdown_table",
+            "read_captions",
+            "report",
+        ],
         "standard": ["bleu", "cider", "meteor", "rouge_l", "spice"],
     },
 )

@@ -74,19 +74,27 @@ def _predict(text_classifier: TextClassifier, texts: list[str]) -> tuple[np.ndar
     )
 
 
-def load_text_classifier(model: str | os.PathLike, batch_size: int = 64, device: int | str | None = None) -> TextClassifier:
+def load_text_classifier(
+    model: str | os.PathLike, batch_size: int = 64, device: int | str | None = None
+) -> TextClassifier:
     """A `TextClassifier` from a `transformers` text-classification model (folder or Hub id) or pipeline whose
     `config.id2label` names the nine emotions: texts -> (N, 9) softmax probabilities in `EMOTIONS` order."""
     from transformers import Pipeline, pipeline
 
-    classify = model if isinstance(model, Pipeline) else pipeline("text-classification", model=str(model), device=device)
+    classify = (
+        model if isinstance(model, Pipeline) else pipeline("text-classification", model=str(model), device=device)
+    )
     names = list(classify.model.config.id2label.values())
     try:
         columns = {name: emotion_id(name) for name in names}
     except ValueError as error:
-        raise ValueError(f"text classifier {model} has labels {names}; expected the nine ArtEmis emotions {list(EMOTIONS)}") from error
+        raise ValueError(
+            f"text classifier {model} has labels {names}; expected the nine ArtEmis emotions {list(EMOTIONS)}"
+        ) from error
     if sorted(columns.values()) != list(range(NUM_EMOTIONS)):
-        raise ValueError(f"text classifier {model} has labels {names}; expected each of the nine ArtEmis emotions once")
+        raise ValueError(
+            f"text classifier {model} has labels {names}; expected each of the nine ArtEmis emotions once"
+        )
 
     def predict(texts: list[str]) -> np.ndarray:
         outputs = classify(texts, top_k=None, function_to_apply="softmax", batch_size=batch_size, truncation=True)

@@ -34,7 +34,9 @@ def macro_f1(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> f
     return float(np.mean(scores)) if scores else 0.0
 
 
-def classification_figures(probabilities: np.ndarray, labels: np.ndarray, histograms: np.ndarray | None = None) -> dict[str, float]:
+def classification_figures(
+    probabilities: np.ndarray, labels: np.ndarray, histograms: np.ndarray | None = None
+) -> dict[str, float]:
     """All figures for (N, K) probabilities against (N,) integer labels; K = 9 adds the grouped accuracies."""
     probabilities, labels = np.asarray(probabilities, dtype=np.float64), np.asarray(labels)
     if probabilities.ndim != 2 or len(probabilities) != len(labels):
@@ -42,14 +44,21 @@ def classification_figures(probabilities: np.ndarray, labels: np.ndarray, histog
     if len(labels) == 0:
         raise ValueError("no items to evaluate")
     predictions = probabilities.argmax(axis=1)
-    figures = {"accuracy": float(np.mean(predictions == labels)), "macro_f1": macro_f1(labels, predictions, probabilities.shape[1])}
+    figures = {
+        "accuracy": float(np.mean(predictions == labels)),
+        "macro_f1": macro_f1(labels, predictions, probabilities.shape[1]),
+    }
     if probabilities.shape[1] == NUM_EMOTIONS:
-        figures["sentiment_accuracy"] = float(np.mean(EMOTION_TO_SENTIMENT_ID[predictions] == EMOTION_TO_SENTIMENT_ID[labels]))
+        figures["sentiment_accuracy"] = float(
+            np.mean(EMOTION_TO_SENTIMENT_ID[predictions] == EMOTION_TO_SENTIMENT_ID[labels])
+        )
         true_group = EMOTION_TO_SENTIMENT_ID[labels]
         polar = true_group < 2
         if polar.any():
             positive, negative = probabilities[:, :4].sum(axis=1), probabilities[:, 4:8].sum(axis=1)
-            figures["positive_negative_accuracy"] = float(np.mean((negative > positive)[polar] == (true_group[polar] == 1)))
+            figures["positive_negative_accuracy"] = float(
+                np.mean((negative > positive)[polar] == (true_group[polar] == 1))
+            )
     if histograms is not None:
         histograms = np.asarray(histograms, dtype=np.float64)
         majority = majority_emotion(histograms)
@@ -63,7 +72,9 @@ def classification_figures(probabilities: np.ndarray, labels: np.ndarray, histog
     return figures
 
 
-def plot_confusion_matrix(labels: np.ndarray, predictions: np.ndarray, names: list[str], path: str | Path) -> np.ndarray:
+def plot_confusion_matrix(
+    labels: np.ndarray, predictions: np.ndarray, names: list[str], path: str | Path
+) -> np.ndarray:
     """Row-normalised confusion matrix as a PNG; returns the counts (true x predicted)."""
     import matplotlib
 
@@ -80,7 +91,15 @@ def plot_confusion_matrix(labels: np.ndarray, predictions: np.ndarray, names: li
     axis.set_xlabel("predicted")
     axis.set_ylabel("true")
     for (row, column), share in np.ndenumerate(shares):
-        axis.text(column, row, f"{share:.2f}", ha="center", va="center", fontsize=7, color="white" if share > 0.5 else "black")
+        axis.text(
+            column,
+            row,
+            f"{share:.2f}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if share > 0.5 else "black",
+        )
     figure.colorbar(image, ax=axis, fraction=0.046)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
@@ -89,7 +108,12 @@ def plot_confusion_matrix(labels: np.ndarray, predictions: np.ndarray, names: li
 
 
 def eval_results_records(
-    figures: dict[str, float], task_type: str, dataset_name: str, dataset_config: str, dataset_split: str, dataset_type: str | None = None
+    figures: dict[str, float],
+    task_type: str,
+    dataset_name: str,
+    dataset_config: str,
+    dataset_split: str,
+    dataset_type: str | None = None,
 ) -> list[dict]:
     """Records with the fields of `huggingface_hub.EvalResult`, one per figure, for eval_results.json and model cards.
 
@@ -122,7 +146,9 @@ def write_eval_results(records: list[dict], model_dir: str | os.PathLike) -> Pat
     if not isinstance(existing, list):
         raise ValueError(f"{path} must hold a list of EvalResult records, found {type(existing).__name__}")
     new = [EvalResult(**record) for record in records]
-    kept = [record for record in existing if not any(EvalResult(**record).is_equal_except_value(other) for other in new)]
+    kept = [
+        record for record in existing if not any(EvalResult(**record).is_equal_except_value(other) for other in new)
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(kept + records, indent=1))
     logger.info("Wrote %d results to %s", len(records), path)
@@ -144,7 +170,9 @@ def evaluate_classifier(
     """A classifier's figures on a split, written beside the model: `confusion_matrix.png` and its records merged into
     `eval_results.json`. Call it from one process only."""
     figures = classification_figures(probabilities, labels, histograms)
-    plot_confusion_matrix(labels, np.asarray(probabilities).argmax(axis=1), label_names, Path(output_dir, CONFUSION_MATRIX_PNG))
+    plot_confusion_matrix(
+        labels, np.asarray(probabilities).argmax(axis=1), label_names, Path(output_dir, CONFUSION_MATRIX_PNG)
+    )
     records = eval_results_records(figures, task_type, dataset_name, dataset_config, dataset_split)
     write_eval_results(records, output_dir)
     return figures

@@ -1,8 +1,8 @@
 """`artemis-hf evaluate`: one argument dataclass and one function (the CLI only dispatches; the logic is in report.py).
 
-    artemis-hf evaluate --references DATASET --captions samples.jsonl [--text-classifier DIR] [--model_dir DIR ...]
-    artemis-hf evaluate --csv RELEASE.csv --compare sat.jsonl sat-emo.jsonl ...
-    artemis-hf evaluate --compare sat.jsonl nn.jsonl          # references: the embedded synthetic release's
+artemis-hf evaluate --references DATASET --captions samples.jsonl [--text-classifier DIR] [--model_dir DIR ...]
+artemis-hf evaluate --csv RELEASE.csv --compare sat.jsonl sat-emo.jsonl ...
+artemis-hf evaluate --compare sat.jsonl nn.jsonl          # references: the embedded synthetic release's
 """
 
 from __future__ import annotations
@@ -25,12 +25,23 @@ class EvaluateArguments:
             "Default: the deep-nets build of the release (--csv, or the embedded synthetic one)."
         },
     )
-    captions: str | None = field(default=None, metadata={"help": 'Captions JSONL, {"painting_id", "emotion", "caption"} per line.'})
-    compare: list[str] | None = field(default=None, metadata={"help": "Several captions JSONL files: one table, one row per speaker."})
-    output_dir: str = field(default="outputs/evaluation", metadata={"help": f"Folder for {REPORT_JSON} and {REPORT_MARKDOWN}."})
-    model_dir: str | None = field(default=None, metadata={"help": "With --captions: model folder whose eval_results.json gets the figures."})
+    captions: str | None = field(
+        default=None, metadata={"help": 'Captions JSONL, {"painting_id", "emotion", "caption"} per line.'}
+    )
+    compare: list[str] | None = field(
+        default=None, metadata={"help": "Several captions JSONL files: one table, one row per speaker."}
+    )
+    output_dir: str = field(
+        default="outputs/evaluation", metadata={"help": f"Folder for {REPORT_JSON} and {REPORT_MARKDOWN}."}
+    )
+    model_dir: str | None = field(
+        default=None, metadata={"help": "With --captions: model folder whose eval_results.json gets the figures."}
+    )
     dataset_name: str | None = field(
-        default=None, metadata={"help": "Dataset name in eval_results.json: 'ArtEmis' for the real release, never for synthetic data."}
+        default=None,
+        metadata={
+            "help": "Dataset name in eval_results.json: 'ArtEmis' for the real release, never for synthetic data."
+        },
     )
     dataset_type: str | None = field(
         default=None, metadata={"help": "Dataset id in eval_results.json (e.g. its Hub repo). Default: from the name."}
@@ -61,7 +72,9 @@ def evaluate(release: ReleaseArguments, args: EvaluateArguments, options: Evalua
         print(table)
         print(f"{REPORT_JSON} and {REPORT_MARKDOWN} written to {args.output_dir}")
         return table
-    figures = report(args.captions, references, args.output_dir, options, args.model_dir, dataset_name, args.dataset_type)
+    figures = report(
+        args.captions, references, args.output_dir, options, args.model_dir, dataset_name, args.dataset_type
+    )
     print(markdown_table({Path(args.captions).stem: figures}))
     print(f"{REPORT_JSON} and {REPORT_MARKDOWN} written to {args.output_dir}")
     if args.model_dir is not None:

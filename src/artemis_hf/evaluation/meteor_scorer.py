@@ -24,7 +24,9 @@ def pycocoevalcap_dir(subpackage: str) -> Path:
     """The folder of one of pycocoevalcap's scorers (its jars lie there)."""
     spec = importlib.util.find_spec(f"pycocoevalcap.{subpackage}")
     if spec is None or not spec.submodule_search_locations:
-        raise MetricUnavailableError(f"pycocoevalcap is not installed (pip install pycocoevalcap): it holds the {subpackage} jar")
+        raise MetricUnavailableError(
+            f"pycocoevalcap is not installed (pip install pycocoevalcap): it holds the {subpackage} jar"
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -60,7 +62,9 @@ class MeteorScorer:
     def score(self, captions: list[str], references: list[list[str]]) -> tuple[float, list[float]]:
         """(corpus score, one score per caption) of normalised, non-empty texts (see `inputs.pair_with_references`)."""
         if len(captions) != len(references) or not captions:
-            raise ValueError(f"need as many reference lists as captions, and at least one: got {len(references)} and {len(captions)}")
+            raise ValueError(
+                f"need as many reference lists as captions, and at least one: got {len(references)} and {len(captions)}"
+            )
         # "SCORE ||| ref 1 ||| ... ||| ref n ||| caption" answers with statistics; "EVAL ||| stats ||| ..." with scores.
         lines = [" ||| ".join(("SCORE", *refs, caption)) + "\n" for caption, refs in zip(captions, references)]
         writer = threading.Thread(target=self._write, args=(lines,), daemon=True)

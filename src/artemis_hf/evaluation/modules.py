@@ -10,7 +10,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 METRICS_DIR = Path(__file__).with_name("metrics")
-METRIC_NAMES = ("bleu", "meteor", "rouge_l", "cider", "spice", "emotional_alignment", "similes", "novelty", "diversity")
+METRIC_NAMES = (
+    "bleu",
+    "meteor",
+    "rouge_l",
+    "cider",
+    "spice",
+    "emotional_alignment",
+    "similes",
+    "novelty",
+    "diversity",
+)
 
 CITATIONS = {
     "artemis": """@inproceedings{achlioptas2021artemis,

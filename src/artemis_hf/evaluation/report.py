@@ -56,7 +56,9 @@ class References:
     train_utterances: list[str] | None = None
 
 
-def load_references(source, split: str = "test", config: str = "deep-nets", train_split: str | None = "train") -> References:
+def load_references(
+    source, split: str = "test", config: str = "deep-nets", train_split: str | None = "train"
+) -> References:
     """References from a `deep-nets` build: a `DatasetDict`, a folder saved by `save_to_disk`, an exported Parquet
     folder or a Hub repo. References are `utterance_spelled` grouped by painting_id, histograms count `emotion`."""
     dataset = _dataset_dict(source, config)
@@ -106,11 +108,19 @@ def read_captions(path: str | os.PathLike) -> dict[str, str]:
                 row = json.loads(line)
             except json.JSONDecodeError as error:
                 raise ValueError(f"{path}:{number}: not a JSON object ({error})") from None
-            if not isinstance(row, dict) or not isinstance(row.get("painting_id"), str) or not isinstance(row.get("caption"), str):
-                raise ValueError(f'{path}:{number}: expected {{"painting_id": str, "emotion": str, "caption": str}}, got {line.strip()[:200]}')
+            if (
+                not isinstance(row, dict)
+                or not isinstance(row.get("painting_id"), str)
+                or not isinstance(row.get("caption"), str)
+            ):
+                raise ValueError(
+                    f'{path}:{number}: expected {{"painting_id": str, "emotion": str, "caption": str}}, got {line.strip()[:200]}'
+                )
             painting_id = unicodedata.normalize("NFC", row["painting_id"])
             if painting_id in captions:
-                raise ValueError(f"{path}:{number}: a second caption for painting_id {painting_id!r} (first on line {lines[painting_id]})")
+                raise ValueError(
+                    f"{path}:{number}: a second caption for painting_id {painting_id!r} (first on line {lines[painting_id]})"
+                )
             if not row["caption"].strip():
                 raise ValueError(f"{path}:{number}: empty caption for painting_id {painting_id!r}")
             captions[painting_id], lines[painting_id] = row["caption"], number
@@ -133,7 +143,9 @@ def evaluate_captions(
     references, emotional alignment when a text classifier is given, similes, novelty when `references` carry
     training utterances, and diversity. `meteor_scorer`: a running `MeteorScorer`, True to start one, False to skip."""
     if len(captions) < len(references.utterances):
-        logger.warning("The captions cover %d of the %d paintings of the references", len(captions), len(references.utterances))
+        logger.warning(
+            "The captions cover %d of the %d paintings of the references", len(captions), len(references.utterances)
+        )
     texts = list(captions.values())
     metrics = [
         ("BLEU", lambda: bleu(captions, references.utterances)),
@@ -173,14 +185,18 @@ def report(
     figures merged into its `eval_results.json` under `dataset_name` (required then: "ArtEmis" for the real
     release, another name for synthetic data). `references`: as `load_references`, or `References`."""
     if model_dir is not None and not dataset_name:
-        raise ValueError("writing eval_results.json needs dataset_name: 'ArtEmis' for the real release, never for synthetic data")
+        raise ValueError(
+            "writing eval_results.json needs dataset_name: 'ArtEmis' for the real release, never for synthetic data"
+        )
     options = options or EvaluationOptions()
     rows = _evaluate_files([captions_file], references, options)
     write_tables(rows, output_dir)
     [figures] = rows.values()
     if model_dir is not None:
         table = {key: figures[key] for key in COLUMNS if figures.get(key) is not None}
-        records = eval_results_records(table, "image-to-text", dataset_name, options.config, options.split, dataset_type)
+        records = eval_results_records(
+            table, "image-to-text", dataset_name, options.config, options.split, dataset_type
+        )
         write_eval_results(records, model_dir)
     return figures
 
@@ -198,7 +214,9 @@ def compare(
     return markdown_table(rows)
 
 
-def _evaluate_files(captions_files: Sequence[str | os.PathLike], references, options: EvaluationOptions) -> dict[str, dict]:
+def _evaluate_files(
+    captions_files: Sequence[str | os.PathLike], references, options: EvaluationOptions
+) -> dict[str, dict]:
     """{speaker name: figures}, loading the references, the classifier and the METEOR process once for all files."""
     names = _speaker_names(captions_files)
     if not isinstance(references, References):
@@ -210,7 +228,9 @@ def _evaluate_files(captions_files: Sequence[str | os.PathLike], references, opt
         for name, path in zip(names, captions_files):
             logger.info("Evaluating %s", path)
             captions = read_captions(path)
-            rows[name] = evaluate_captions(captions, references, text_classifier=classifier, meteor_scorer=scorer, **arguments)
+            rows[name] = evaluate_captions(
+                captions, references, text_classifier=classifier, meteor_scorer=scorer, **arguments
+            )
     return rows
 
 

@@ -58,8 +58,17 @@ class ArtEmisCaptioningPipeline(Pipeline):
     def labels(self) -> dict[str, int]:
         return {_label_key(name): int(index) for index, name in self.model.config.id2label.items()}
 
-    def _sanitize_parameters(self, emotion=None, num_beams=None, temperature=None, max_new_tokens=None, num_return_sequences=None,
-                             return_attention=None, generate_kwargs=None, timeout=None):
+    def _sanitize_parameters(
+        self,
+        emotion=None,
+        num_beams=None,
+        temperature=None,
+        max_new_tokens=None,
+        num_return_sequences=None,
+        return_attention=None,
+        generate_kwargs=None,
+        timeout=None,
+    ):
         preprocess, forward = {}, {}
         if timeout is not None:
             preprocess["timeout"] = timeout
@@ -67,10 +76,16 @@ class ArtEmisCaptioningPipeline(Pipeline):
             emotion = AUTO
         if emotion is not None:
             if emotion != AUTO and _label_key(emotion) not in self.labels:
-                raise ValueError(f"emotion must be one of {list(self.model.config.id2label.values())} or {AUTO!r}, got {emotion!r}")
+                raise ValueError(
+                    f"emotion must be one of {list(self.model.config.id2label.values())} or {AUTO!r}, got {emotion!r}"
+                )
             preprocess["emotion"] = emotion
         generate_kwargs = dict(generate_kwargs or {})
-        for name, value in (("num_beams", num_beams), ("temperature", temperature), ("max_new_tokens", max_new_tokens)):
+        for name, value in (
+            ("num_beams", num_beams),
+            ("temperature", temperature),
+            ("max_new_tokens", max_new_tokens),
+        ):
             if value is not None:
                 generate_kwargs[name] = value
         if temperature is not None:
@@ -112,7 +127,9 @@ class ArtEmisCaptioningPipeline(Pipeline):
 
     def preprocess(self, image, emotion=None, timeout=None):
         image = load_image(image, timeout=timeout)
-        inputs = {"pixel_values": self.image_processor(images=image, return_tensors="pt")["pixel_values"].to(self.dtype)}
+        inputs = {
+            "pixel_values": self.image_processor(images=image, return_tensors="pt")["pixel_values"].to(self.dtype)
+        }
         if emotion == AUTO:
             classifier_inputs = self._classifier.image_processor(images=image, return_tensors="pt")["pixel_values"]
             inputs["classifier_pixel_values"] = classifier_inputs.to(self._classifier.dtype)
@@ -128,7 +145,9 @@ class ArtEmisCaptioningPipeline(Pipeline):
     def _forward(self, model_inputs, num_return_sequences=1, return_attention=False, generate_kwargs=None):
         pixel_values, emotion_ids, scores = model_inputs["pixel_values"], model_inputs.get("emotion_ids"), None
         if "classifier_pixel_values" in model_inputs:
-            scores = self._classifier.model(pixel_values=model_inputs["classifier_pixel_values"]).logits.float().softmax(-1)  # (B, 9)
+            scores = (
+                self._classifier.model(pixel_values=model_inputs["classifier_pixel_values"]).logits.float().softmax(-1)
+            )  # (B, 9)
             emotion_ids = self._to_speaker_label.to(scores.device)[scores.argmax(-1)]
         if not self.model.can_generate():  # a retrieving speaker: one training utterance per neighbour
             found = self.model(pixel_values, emotion_ids=emotion_ids, num_neighbours=num_return_sequences)
@@ -136,18 +155,33 @@ class ArtEmisCaptioningPipeline(Pipeline):
 
         grounding = {"emotion_ids": emotion_ids} if self.model.config.emotion_grounding else {}
         grid = self.model.get_encoder()(pixel_values).last_hidden_state  # once, for generate() and the attention below
-        generate_kwargs = self._prepare_generate_kwargs(generate_kwargs or {}, num_return_sequences=num_return_sequences)
+        generate_kwargs = self._prepare_generate_kwargs(
+            generate_kwargs or {}, num_return_sequences=num_return_sequences
+        )
         # A fresh output object: generate() expands it for the beams in place.
-        sequences = self.model.generate(encoder_outputs=BaseModelOutput(last_hidden_state=grid), **grounding, **generate_kwargs)  # (B * k, T)
-        outputs = {"sequences": sequences.view(len(pixel_values), num_return_sequences, -1), "emotion_ids": emotion_ids, "scores": scores}
+        sequences = self.model.generate(
+            encoder_outputs=BaseModelOutput(last_hidden_state=grid), **grounding, **generate_kwargs
+        )  # (B * k, T)
+        outputs = {
+            "sequences": sequences.view(len(pixel_values), num_return_sequences, -1),
+            "emotion_ids": emotion_ids,
+            "scores": scores,
+        }
         if return_attention:
             # Read the chosen captions again with teacher forcing: beam search keeps only the running beams' maps.
             if grounding:
                 grounding = {"emotion_ids": emotion_ids.repeat_interleave(num_return_sequences, 0)}
-            read = self.model(encoder_outputs=(grid.repeat_interleave(num_return_sequences, 0),), decoder_input_ids=sequences[:, :-1], output_attentions=True, **grounding)
+            read = self.model(
+                encoder_outputs=(grid.repeat_interleave(num_return_sequences, 0),),
+                decoder_input_ids=sequences[:, :-1],
+                output_attentions=True,
+                **grounding,
+            )
             attention = read.cross_attentions[0][:, 0]  # (B * k, T - 1, P): step t wrote token t + 1
             height = round(math.sqrt(attention.shape[-1] * pixel_values.shape[-2] / pixel_values.shape[-1]))
-            outputs["attention"] = attention.reshape(len(pixel_values), num_return_sequences, attention.shape[1], height, -1)
+            outputs["attention"] = attention.reshape(
+                len(pixel_values), num_return_sequences, attention.shape[1], height, -1
+            )
         return outputs
 
     def postprocess(self, model_outputs):
@@ -158,13 +192,17 @@ class ArtEmisCaptioningPipeline(Pipeline):
             names = self._classifier.model.config.id2label
             common["scores"] = {names[index]: float(score) for index, score in enumerate(scores[0])}
         if "utterance_ids" in model_outputs:
-            return [{**common, "generated_text": text} for text in self.model.utterances(model_outputs["utterance_ids"])[0]]
+            return [
+                {**common, "generated_text": text} for text in self.model.utterances(model_outputs["utterance_ids"])[0]
+            ]
 
         results = []
         for k, ids in enumerate(model_outputs["sequences"][0]):
             result = {**common, "generated_text": self.tokenizer.decode(ids, skip_special_tokens=True)}
             if "attention" in model_outputs:
-                words = ~torch.isin(ids[1:], torch.tensor(self.tokenizer.all_special_ids))  # the steps that wrote a word
+                words = ~torch.isin(
+                    ids[1:], torch.tensor(self.tokenizer.all_special_ids)
+                )  # the steps that wrote a word
                 result["attention"] = model_outputs["attention"][0, k][words]
             results.append(result)
         return results

@@ -17,25 +17,48 @@ class TrainingArguments:
     num_epochs: int = field(default=10, metadata={"help": "Maximum number of epochs."})
     per_device_batch_size: int = field(default=32, metadata={"help": "Batch size on each process."})
     gradient_accumulation_steps: int = field(default=1, metadata={"help": "Micro-batches per optimizer step."})
-    learning_rate: float = field(default=1e-3, metadata={"help": "Peak learning rate (a family may set one per parameter group)."})
-    weight_decay: float = field(default=0.0, metadata={"help": "Decoupled weight decay (AdamW); 0 keeps plain Adam, as the reference."})
+    learning_rate: float = field(
+        default=1e-3, metadata={"help": "Peak learning rate (a family may set one per parameter group)."}
+    )
+    weight_decay: float = field(
+        default=0.0, metadata={"help": "Decoupled weight decay (AdamW); 0 keeps plain Adam, as the reference."}
+    )
     lr_scheduler: Literal["plateau", "cosine", "linear", "constant"] = field(
         default="plateau", metadata={"help": "plateau: halve the rate when validation loss stalls (the reference)."}
     )
     warmup_steps: int = field(default=0, metadata={"help": "Linear warm-up steps (cosine and linear schedules)."})
-    plateau_patience: int = field(default=1, metadata={"help": "Epochs without improvement before the plateau schedule lowers the rate."})
-    max_grad_norm: float | None = field(default=5.0, metadata={"help": "Gradient clipping (the reference clips at 5); None for none."})
-    early_stopping_patience: int | None = field(default=3, metadata={"help": "Stop after this many epochs without a better validation loss."})
-    mixed_precision: Literal["auto", "no", "bf16", "fp16"] = field(
-        default="auto", metadata={"help": "auto: bf16 on a GPU that has it, else fp32 (bf16 is ~8x slower on CPUs without bf16 units)."}
+    plateau_patience: int = field(
+        default=1, metadata={"help": "Epochs without improvement before the plateau schedule lowers the rate."}
     )
-    seed: int = field(default=2021, metadata={"help": "Seed of weights, shuffling and dropout: the same seed takes the same steps."})
+    max_grad_norm: float | None = field(
+        default=5.0, metadata={"help": "Gradient clipping (the reference clips at 5); None for none."}
+    )
+    early_stopping_patience: int | None = field(
+        default=3, metadata={"help": "Stop after this many epochs without a better validation loss."}
+    )
+    mixed_precision: Literal["auto", "no", "bf16", "fp16"] = field(
+        default="auto",
+        metadata={
+            "help": "auto: bf16 on a GPU that has it, else fp32 (bf16 is ~8x slower on CPUs without bf16 units)."
+        },
+    )
+    seed: int = field(
+        default=2021, metadata={"help": "Seed of weights, shuffling and dropout: the same seed takes the same steps."}
+    )
     num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes."})
-    checkpoint_every_steps: int | None = field(default=None, metadata={"help": "Also save_state every N optimizer steps, not only after each epoch."})
+    checkpoint_every_steps: int | None = field(
+        default=None, metadata={"help": "Also save_state every N optimizer steps, not only after each epoch."}
+    )
     keep_checkpoints: int = field(default=2, metadata={"help": "How many of the latest checkpoints to keep."})
-    resume: bool = field(default=False, metadata={"help": "Continue exactly from the latest checkpoint in output_dir."})
-    max_steps: int | None = field(default=None, metadata={"help": "Stop after this many optimizer steps (smoke runs)."})
-    report_to: str | None = field(default=None, metadata={"help": "An Accelerate tracker: tensorboard, wandb, mlflow, ..."})
+    resume: bool = field(
+        default=False, metadata={"help": "Continue exactly from the latest checkpoint in output_dir."}
+    )
+    max_steps: int | None = field(
+        default=None, metadata={"help": "Stop after this many optimizer steps (smoke runs)."}
+    )
+    report_to: str | None = field(
+        default=None, metadata={"help": "An Accelerate tracker: tensorboard, wandb, mlflow, ..."}
+    )
     cpu: bool = field(default=False, metadata={"help": "Train on the CPU even when a GPU is present."})
 
     def __post_init__(self):
@@ -47,34 +70,69 @@ class TrainingArguments:
 @dataclass
 class ImageEmotionArguments:
     model: Literal["deep", "handcrafted"] = field(
-        default="deep", metadata={"help": "deep: a timm backbone with an MLP head; handcrafted: the CS230 features baseline."}
+        default="deep",
+        metadata={"help": "deep: a timm backbone with an MLP head; handcrafted: the CS230 features baseline."},
     )
     backbone: str = field(default="resnet34", metadata={"help": "A timm model name (the reference: resnet34)."})
-    backbone_kwargs: str | None = field(default=None, metadata={"help": 'More timm.create_model arguments as JSON, e.g. \'{"output_stride": 8}\'.'})
-    pretrained_backbone: bool = field(default=False, metadata={"help": "Start from timm's ImageNet weights, as the reference (needs the Hub or its cache)."})
-    image_size: int = field(default=256, metadata={"help": "Side of the square model input, in pixels (the reference: 256)."})
-    label_scheme: Literal["emotion", "sentiment", "polarity"] = field(default="emotion", metadata={"help": "9 emotions, pos/neg/else, or pos vs neg."})
+    backbone_kwargs: str | None = field(
+        default=None, metadata={"help": "More timm.create_model arguments as JSON, e.g. '{\"output_stride\": 8}'."}
+    )
+    pretrained_backbone: bool = field(
+        default=False,
+        metadata={"help": "Start from timm's ImageNet weights, as the reference (needs the Hub or its cache)."},
+    )
+    image_size: int = field(
+        default=256, metadata={"help": "Side of the square model input, in pixels (the reference: 256)."}
+    )
+    label_scheme: Literal["emotion", "sentiment", "polarity"] = field(
+        default="emotion", metadata={"help": "9 emotions, pos/neg/else, or pos vs neg."}
+    )
     targets: Literal["histogram", "dominant"] = field(
         default="histogram",
-        metadata={"help": "histogram: KL divergence from each painting's vote distribution (the reference); dominant: cross-entropy to its top label."},
+        metadata={
+            "help": "histogram: KL divergence from each painting's vote distribution (the reference); dominant: cross-entropy to its top label."
+        },
     )
-    head_hidden_sizes: list[int] = field(default_factory=lambda: [100], metadata={"help": "Hidden widths of the MLP head."})
+    head_hidden_sizes: list[int] = field(
+        default_factory=lambda: [100], metadata={"help": "Hidden widths of the MLP head."}
+    )
     head_dropout: float = field(default=0.3, metadata={"help": "Dropout in the MLP head."})
-    trainable_stages: int | None = field(default=None, metadata={"help": "Train the backbone's last N stages only (the reference: 1); default all."})
-    stage_schedule: list[int] | None = field(
-        default=None, metadata={"help": "Staged fine-tuning: emotion phases training the last N stages in turn, e.g. 1 2 (num_epochs each)."}
+    trainable_stages: int | None = field(
+        default=None, metadata={"help": "Train the backbone's last N stages only (the reference: 1); default all."}
     )
-    style_epochs: int = field(default=0, metadata={"help": "Genre then emotion: epochs of the auxiliary style/era task before the emotion phases."})
-    style_labels: Literal["era", "style"] = field(default="era", metadata={"help": "Auxiliary labels: the 4 eras or the 27 styles."})
-    augment: Literal["none", "flip", "flip-rotate"] = field(default="flip", metadata={"help": "Training augmentation: horizontal flips, and quarter turns."})
-    palette_size: int = field(default=5, metadata={"help": "handcrafted: dominant colours per image and per label palette."})
+    stage_schedule: list[int] | None = field(
+        default=None,
+        metadata={
+            "help": "Staged fine-tuning: emotion phases training the last N stages in turn, e.g. 1 2 (num_epochs each)."
+        },
+    )
+    style_epochs: int = field(
+        default=0,
+        metadata={"help": "Genre then emotion: epochs of the auxiliary style/era task before the emotion phases."},
+    )
+    style_labels: Literal["era", "style"] = field(
+        default="era", metadata={"help": "Auxiliary labels: the 4 eras or the 27 styles."}
+    )
+    augment: Literal["none", "flip", "flip-rotate"] = field(
+        default="flip", metadata={"help": "Training augmentation: horizontal flips, and quarter turns."}
+    )
+    palette_size: int = field(
+        default=5, metadata={"help": "handcrafted: dominant colours per image and per label palette."}
+    )
     dataset_name: str | None = field(
-        default=None, metadata={"help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for a synthetic release."}
+        default=None,
+        metadata={
+            "help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for a synthetic release."
+        },
     )
 
     def __post_init__(self):
-        if self.model == "handcrafted" and (self.style_epochs or self.stage_schedule or self.trainable_stages is not None or self.pretrained_backbone):
-            raise ValueError("--style_epochs, --stage_schedule, --trainable_stages and --pretrained_backbone apply to --model deep only")
+        if self.model == "handcrafted" and (
+            self.style_epochs or self.stage_schedule or self.trainable_stages is not None or self.pretrained_backbone
+        ):
+            raise ValueError(
+                "--style_epochs, --stage_schedule, --trainable_stages and --pretrained_backbone apply to --model deep only"
+            )
         if self.style_epochs < 0:
             raise ValueError(f"style_epochs must be >= 0, got {self.style_epochs}")
 
@@ -83,36 +141,63 @@ class ImageEmotionArguments:
 class TextEmotionArguments:
     model_name_or_path: str = field(
         default=LSTM,
-        metadata={"help": "'lstm' for the reference LSTM over the dataset's vocabulary, or a Hub encoder / local folder (bert-base-uncased as in the paper)."},
+        metadata={
+            "help": "'lstm' for the reference LSTM over the dataset's vocabulary, or a Hub encoder / local folder (bert-base-uncased as in the paper)."
+        },
     )
     max_length: int = field(default=64, metadata={"help": "Encoder models: truncate utterances to this many tokens."})
     embedding_dim: int = field(default=128, metadata={"help": "lstm: word embedding size."})
     hidden_size: int = field(default=128, metadata={"help": "lstm: LSTM state size."})
     dropout: float = field(default=0.1, metadata={"help": "lstm: dropout."})
-    dataset_name: str | None = field(default=None, metadata={"help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for a synthetic release."})
+    dataset_name: str | None = field(
+        default=None,
+        metadata={
+            "help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for a synthetic release."
+        },
+    )
 
 
 @dataclass
 class SpeakerArguments:
-    arch: Literal["sat", "nn"] = field(default="sat", metadata={"help": "sat: Show-Attend-Tell; nn: nearest neighbour."})
-    emotion_grounding: bool = field(default=False, metadata={"help": "Feed each utterance's emotion to the decoder (sat)."})
+    arch: Literal["sat", "nn"] = field(
+        default="sat", metadata={"help": "sat: Show-Attend-Tell; nn: nearest neighbour."}
+    )
+    emotion_grounding: bool = field(
+        default=False, metadata={"help": "Feed each utterance's emotion to the decoder (sat)."}
+    )
     backbone: str = field(default="resnet34", metadata={"help": "timm architecture of the image encoder."})
-    pretrained_backbone: bool = field(default=False, metadata={"help": "Start from timm's ImageNet weights, as the reference (needs the Hub)."})
-    feature_layer: int = field(default=-1, metadata={"help": "Backbone stage whose feature map is the grid (-1: the last)."})
+    pretrained_backbone: bool = field(
+        default=False, metadata={"help": "Start from timm's ImageNet weights, as the reference (needs the Hub)."}
+    )
+    feature_layer: int = field(
+        default=-1, metadata={"help": "Backbone stage whose feature map is the grid (-1: the last)."}
+    )
     image_size: int = field(default=256, metadata={"help": "Side of the square the images are resized to."})
-    attention_dim: int = field(default=512, metadata={"help": "Size of the additive attention's hidden layer (the reference: 512)."})
+    attention_dim: int = field(
+        default=512, metadata={"help": "Size of the additive attention's hidden layer (the reference: 512)."}
+    )
     decoder_dim: int = field(default=512, metadata={"help": "LSTM state size of the decoder (the reference: 512)."})
     word_embedding_dim: int = field(default=128, metadata={"help": "Word embedding size (the reference: 128)."})
     dropout: float = field(default=0.1, metadata={"help": "Dropout before the word projection (the reference: 0.1)."})
-    attention_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the doubly-stochastic attention loss."})
-    cache_features: bool = field(default=False, metadata={"help": "Freeze the backbone and train the decoder on grids computed once."})
-    emotion_classifier: str | None = field(default=None, metadata={"help": "Image emotion classifier that the pipeline uses for emotion='auto'."})
+    attention_loss_weight: float = field(
+        default=1.0, metadata={"help": "Weight of the doubly-stochastic attention loss."}
+    )
+    cache_features: bool = field(
+        default=False, metadata={"help": "Freeze the backbone and train the decoder on grids computed once."}
+    )
+    emotion_classifier: str | None = field(
+        default=None, metadata={"help": "Image emotion classifier that the pipeline uses for emotion='auto'."}
+    )
 
 
 @dataclass
 class SpeakerTrainingArguments(TrainingArguments):
     """The shared loop's arguments with the reference recipe as defaults; `learning_rate` is the decoder's."""
 
-    per_device_batch_size: int = field(default=128, metadata={"help": "Batch size on each process (the reference: 128)."})
+    per_device_batch_size: int = field(
+        default=128, metadata={"help": "Batch size on each process (the reference: 128)."}
+    )
     learning_rate: float = field(default=5e-4, metadata={"help": "Decoder learning rate (the reference: 5e-4)."})
-    encoder_learning_rate: float = field(default=1e-4, metadata={"help": "Backbone learning rate (the reference: 1e-4)."})
+    encoder_learning_rate: float = field(
+        default=1e-4, metadata={"help": "Backbone learning rate (the reference: 1e-4)."}
+    )

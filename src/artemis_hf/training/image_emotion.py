@@ -50,16 +50,38 @@ logger = logging.getLogger(__name__)
 # The genre-aware study's four art eras, for the 27 WikiArt styles of ArtEmis.
 ERAS = ("Renaissance", "Baroque to Romanticism", "Modern", "Contemporary")
 STYLE_ERAS = {
-    **dict.fromkeys(("Early_Renaissance", "High_Renaissance", "Northern_Renaissance", "Mannerism_Late_Renaissance"), "Renaissance"),
+    **dict.fromkeys(
+        ("Early_Renaissance", "High_Renaissance", "Northern_Renaissance", "Mannerism_Late_Renaissance"), "Renaissance"
+    ),
     # Ukiyo-e: Edo-period prints, 17th to 19th century.
     **dict.fromkeys(("Baroque", "Rococo", "Romanticism", "Ukiyo_e"), "Baroque to Romanticism"),
     **dict.fromkeys(
-        ("Realism", "Impressionism", "Post_Impressionism", "Pointillism", "Symbolism", "Art_Nouveau_Modern", "Fauvism",
-         "Expressionism", "Cubism", "Analytical_Cubism", "Synthetic_Cubism", "Naive_Art_Primitivism"),
+        (
+            "Realism",
+            "Impressionism",
+            "Post_Impressionism",
+            "Pointillism",
+            "Symbolism",
+            "Art_Nouveau_Modern",
+            "Fauvism",
+            "Expressionism",
+            "Cubism",
+            "Analytical_Cubism",
+            "Synthetic_Cubism",
+            "Naive_Art_Primitivism",
+        ),
         "Modern",
     ),  # fmt: skip
     **dict.fromkeys(
-        ("Abstract_Expressionism", "Action_painting", "Color_Field_Painting", "Minimalism", "Pop_Art", "Contemporary_Realism", "New_Realism"),
+        (
+            "Abstract_Expressionism",
+            "Action_painting",
+            "Color_Field_Painting",
+            "Minimalism",
+            "Pop_Art",
+            "Contemporary_Realism",
+            "New_Realism",
+        ),
         "Contemporary",
     ),
 }
@@ -74,7 +96,11 @@ class Phase:
 
 
 def plan_phases(arguments: ImageEmotionArguments, num_epochs: int) -> list[Phase]:
-    phases = [Phase("style", arguments.style_epochs, arguments.trainable_stages, style=True)] if arguments.style_epochs else []
+    phases = (
+        [Phase("style", arguments.style_epochs, arguments.trainable_stages, style=True)]
+        if arguments.style_epochs
+        else []
+    )
     for stages in arguments.stage_schedule or [arguments.trainable_stages]:
         phases.append(Phase("emotion" if stages is None else f"emotion-last-{stages}-stages", num_epochs, stages))
     return phases
@@ -137,14 +163,18 @@ class ImageEmotionTask(TrainingTask):
     def __init__(self, arguments: ImageEmotionArguments, splits, phase: Phase, init_from: Path | None = None):
         self.arguments, self.splits, self.phase, self.init_from = arguments, splits, phase, init_from
         if arguments.model == "handcrafted":
-            self.processor = ImageEmotionImageProcessor(size={"height": arguments.image_size, "width": arguments.image_size}, do_normalize=False)
+            self.processor = ImageEmotionImageProcessor(
+                size={"height": arguments.image_size, "width": arguments.image_size}, do_normalize=False
+            )
         else:
             self.processor = ImageEmotionImageProcessor.from_timm(arguments.backbone, size=arguments.image_size)
         self.auxiliary_labels, self.auxiliary_index = None, None
         if phase.style:
             by_era = arguments.style_labels == "era"
             self.auxiliary_labels = list(ERAS if by_era else ART_STYLES)
-            self.auxiliary_index = {style: self.auxiliary_labels.index(STYLE_ERAS[style] if by_era else style) for style in STYLE_ERAS}
+            self.auxiliary_index = {
+                style: self.auxiliary_labels.index(STYLE_ERAS[style] if by_era else style) for style in STYLE_ERAS
+            }
             unknown = sorted(set().union(*(splits[split]["art_style"] for split in splits)) - set(STYLE_ERAS))
             if unknown:
                 raise ValueError(f"--style_epochs: art styles without an era in STYLE_ERAS: {unknown}")
@@ -156,10 +186,15 @@ class ImageEmotionTask(TrainingTask):
                 head_hidden_sizes=self.arguments.head_hidden_sizes, head_dropout=self.arguments.head_dropout,
             )  # fmt: skip
             model = HandcraftedEmotionForImageClassification(config)
-            model.fit_palettes((batch["pixel_values"], batch["labels"]) for batch in self.dataloader("train", 64, train=False, targets="histogram"))
+            model.fit_palettes(
+                (batch["pixel_values"], batch["labels"])
+                for batch in self.dataloader("train", 64, train=False, targets="histogram")
+            )
             return model
         if self.init_from is not None:  # the previous phase's best model; a style head, if any, is dropped
-            model = AutoModelForImageClassification.from_pretrained(self.init_from, auxiliary_labels=self.auxiliary_labels)
+            model = AutoModelForImageClassification.from_pretrained(
+                self.init_from, auxiliary_labels=self.auxiliary_labels
+            )
         else:
             config = ImageEmotionConfig(
                 backbone=self.arguments.backbone,
@@ -175,12 +210,18 @@ class ImageEmotionTask(TrainingTask):
         model.set_trainable_stages(self.phase.trainable_stages)
         return model
 
-    def dataloader(self, split: str, batch_size: int, train: bool, targets: str | None = None, num_workers: int = 0) -> torch.utils.data.DataLoader:
-        encode = PaintingEncoder(self.processor, self.arguments.label_scheme, targets or self.arguments.targets, self.auxiliary_index)
+    def dataloader(
+        self, split: str, batch_size: int, train: bool, targets: str | None = None, num_workers: int = 0
+    ) -> torch.utils.data.DataLoader:
+        encode = PaintingEncoder(
+            self.processor, self.arguments.label_scheme, targets or self.arguments.targets, self.auxiliary_index
+        )
         dataset = self.splits[split].select_columns(["image", "emotion_histogram", "art_style"]).with_transform(encode)
         collate = functools.partial(collate_paintings, augment=self.arguments.augment if train else "none")
         # drop_last in training: batch norm cannot normalise a last batch of one painting.
-        return torch.utils.data.DataLoader(dataset, batch_size, shuffle=train, drop_last=train, collate_fn=collate, num_workers=num_workers)
+        return torch.utils.data.DataLoader(
+            dataset, batch_size, shuffle=train, drop_last=train, collate_fn=collate, num_workers=num_workers
+        )
 
     def get_dataloaders(self, args: TrainingArguments):
         return (
@@ -205,9 +246,13 @@ def load_timm_weights(model: ImageEmotionForImageClassification) -> None:
     import timm
 
     try:
-        pretrained = timm.create_model(model.config.backbone, pretrained=True, num_classes=0, **(model.config.backbone_kwargs or {}))
+        pretrained = timm.create_model(
+            model.config.backbone, pretrained=True, num_classes=0, **(model.config.backbone_kwargs or {})
+        )
     except OSError as error:  # offline and not cached, or no such weights
-        raise OSError(f"--pretrained_backbone: timm cannot load weights for {model.config.backbone!r} ({error})") from error
+        raise OSError(
+            f"--pretrained_backbone: timm cannot load weights for {model.config.backbone!r} ({error})"
+        ) from error
     model.backbone.load_state_dict(pretrained.state_dict())
 
 
@@ -215,11 +260,16 @@ def load_timm_weights(model: ImageEmotionForImageClassification) -> None:
 def predict_probabilities(model, loader) -> np.ndarray:
     """Softmax scores (N, num_labels) for every item of a loader, in order."""
     model.eval()
-    scores = [model(pixel_values=batch["pixel_values"].to(model.device)).logits.float().softmax(dim=-1).cpu() for batch in loader]
+    scores = [
+        model(pixel_values=batch["pixel_values"].to(model.device)).logits.float().softmax(dim=-1).cpu()
+        for batch in loader
+    ]
     return torch.cat(scores).numpy()
 
 
-def evaluate_on_split(task: ImageEmotionTask, model_dir: Path, split: str, dataset_name: str, batch_size: int) -> dict[str, float]:
+def evaluate_on_split(
+    task: ImageEmotionTask, model_dir: Path, split: str, dataset_name: str, batch_size: int
+) -> dict[str, float]:
     """Test figures of the saved model, its confusion matrix PNG and its eval_results.json records."""
     model = AutoModelForImageClassification.from_pretrained(model_dir).to(PartialState().device)
     probabilities = predict_probabilities(model, task.dataloader(split, batch_size, train=False))
@@ -239,7 +289,9 @@ def evaluate_on_split(task: ImageEmotionTask, model_dir: Path, split: str, datas
     )
 
 
-def training_function(release: ReleaseArguments, arguments: ImageEmotionArguments, training_args: TrainingArguments) -> dict:
+def training_function(
+    release: ReleaseArguments, arguments: ImageEmotionArguments, training_args: TrainingArguments
+) -> dict:
     """Build the paintings config, run the phases, then evaluate the final model on the test split."""
     csv_path, images_dir = release.resolve()
     if images_dir is None:
@@ -250,7 +302,11 @@ def training_function(release: ReleaseArguments, arguments: ImageEmotionArgument
         raise ValueError(f"The paintings build of {csv_path} has no {missing} split(s) (splits: {list(splits)})")
 
     output_dir = Path(training_args.output_dir)
-    phases = plan_phases(arguments, training_args.num_epochs) if arguments.model == "deep" else [Phase("handcrafted", training_args.num_epochs)]
+    phases = (
+        plan_phases(arguments, training_args.num_epochs)
+        if arguments.model == "deep"
+        else [Phase("handcrafted", training_args.num_epochs)]
+    )
     previous, results = None, []
     for index, phase in enumerate(phases):
         last = index == len(phases) - 1
@@ -262,19 +318,36 @@ def training_function(release: ReleaseArguments, arguments: ImageEmotionArgument
             continue
         # Resume the phase that was interrupted; later phases start fresh (the first one errors without a checkpoint).
         resume = training_args.resume and (index == 0 or latest_checkpoint(phase_dir) is not None)
-        logger.info("Phase %d/%d: %s, %d epochs, in %s", index + 1, len(phases), phase.name, phase.num_epochs, phase_dir)
-        results.append(train(task, dataclasses.replace(training_args, output_dir=str(phase_dir), num_epochs=phase.num_epochs, resume=resume)))
+        logger.info(
+            "Phase %d/%d: %s, %d epochs, in %s", index + 1, len(phases), phase.name, phase.num_epochs, phase_dir
+        )
+        results.append(
+            train(
+                task,
+                dataclasses.replace(
+                    training_args, output_dir=str(phase_dir), num_epochs=phase.num_epochs, resume=resume
+                ),
+            )
+        )
         PartialState().wait_for_everyone()  # every process loads this phase's model next
 
     figures = {}
     if PartialState().is_main_process:
-        settings = {**dataclasses.asdict(release), **dataclasses.asdict(arguments), **dataclasses.asdict(training_args)}
+        settings = {
+            **dataclasses.asdict(release),
+            **dataclasses.asdict(arguments),
+            **dataclasses.asdict(training_args),
+        }
         (output_dir / "training_args.json").write_text(json.dumps(settings, indent=1))
         # A synthetic release has its generator's synthetic_paintings.csv beside the CSV: never report it as ArtEmis.
         dataset_name = arguments.dataset_name or results_dataset_name(csv_path)
         figures = evaluate_on_split(task, output_dir, "test", dataset_name, training_args.per_device_batch_size)
         logger.info("Test figures: %s", figures)
-    return {"phases": [phase.name for phase in phases], "best_validation_loss": [result.best_validation_loss for result in results], "test": figures}
+    return {
+        "phases": [phase.name for phase in phases],
+        "best_validation_loss": [result.best_validation_loss for result in results],
+        "test": figures,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,7 +355,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(training_function(*arguments), indent=1))
 
     arguments = (ReleaseArguments, ImageEmotionArguments, TrainingArguments)
-    return run_command(train_and_print, arguments, list(sys.argv[1:] if argv is None else argv), f"python -m {__spec__.name}")
+    return run_command(
+        train_and_print, arguments, list(sys.argv[1:] if argv is None else argv), f"python -m {__spec__.name}"
+    )
 
 
 if __name__ == "__main__":

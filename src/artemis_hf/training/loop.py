@@ -35,7 +35,9 @@ class TrainingTask:
     def build_model(self) -> torch.nn.Module:
         raise NotImplementedError
 
-    def get_dataloaders(self, args: TrainingArguments) -> tuple[torch.utils.data.DataLoader, torch.utils.data.DataLoader]:
+    def get_dataloaders(
+        self, args: TrainingArguments
+    ) -> tuple[torch.utils.data.DataLoader, torch.utils.data.DataLoader]:
         """(train, validation); the train loader shuffles, Accelerate makes the order depend on seed and epoch only."""
         raise NotImplementedError
 
@@ -100,8 +102,12 @@ def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
     set_seed(args.seed)
     model = task.build_model()
     train_loader, validation_loader = task.get_dataloaders(args)
-    optimizer = torch.optim.AdamW(task.parameter_groups(model, args), lr=args.learning_rate, weight_decay=args.weight_decay)
-    model, optimizer, train_loader, validation_loader = accelerator.prepare(model, optimizer, train_loader, validation_loader)
+    optimizer = torch.optim.AdamW(
+        task.parameter_groups(model, args), lr=args.learning_rate, weight_decay=args.weight_decay
+    )
+    model, optimizer, train_loader, validation_loader = accelerator.prepare(
+        model, optimizer, train_loader, validation_loader
+    )
     steps_per_epoch = math.ceil(len(train_loader) / args.gradient_accumulation_steps)
     scheduler = make_scheduler(optimizer, args, steps_per_epoch * args.num_epochs)
     progress = Progress()
@@ -123,10 +129,19 @@ def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
         accelerator.init_trackers(output_dir.name, config={k: v for k, v in asdict(args).items() if v is not None})
 
     stopped_early = False
-    bar = tqdm(total=steps_per_epoch * args.num_epochs, initial=progress.global_step, desc="Training", disable=not accelerator.is_local_main_process)
+    bar = tqdm(
+        total=steps_per_epoch * args.num_epochs,
+        initial=progress.global_step,
+        desc="Training",
+        disable=not accelerator.is_local_main_process,
+    )
     while progress.epoch < args.num_epochs and not _reached_max_steps(progress, args):
         train_loader.set_epoch(progress.epoch)
-        batches = accelerator.skip_first_batches(train_loader, progress.batches_done_in_epoch) if progress.batches_done_in_epoch else train_loader
+        batches = (
+            accelerator.skip_first_batches(train_loader, progress.batches_done_in_epoch)
+            if progress.batches_done_in_epoch
+            else train_loader
+        )
         model.train()
         for batch in batches:
             if resumed_rng_state is not None:
@@ -159,8 +174,13 @@ def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
                     break
 
         validation_loss = evaluate_loss(task, model, validation_loader, accelerator)
-        record = {"epoch": progress.epoch + 1, "step": progress.global_step, "train_loss": progress.epoch_loss_sum / max(progress.epoch_loss_count, 1),
-                  "validation_loss": validation_loss, "learning_rate": optimizer.param_groups[0]["lr"]}
+        record = {
+            "epoch": progress.epoch + 1,
+            "step": progress.global_step,
+            "train_loss": progress.epoch_loss_sum / max(progress.epoch_loss_count, 1),
+            "validation_loss": validation_loss,
+            "learning_rate": optimizer.param_groups[0]["lr"],
+        }
         progress.history.append(record)
         accelerator.log(record, step=progress.global_step)
         logger.info("epoch %(epoch)d: train loss %(train_loss).4f, validation loss %(validation_loss).4f", record)
@@ -176,7 +196,10 @@ def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
         progress.epoch += 1
         progress.batches_done_in_epoch, progress.epoch_loss_sum, progress.epoch_loss_count = 0, 0.0, 0.0
         save_checkpoint(accelerator, output_dir, progress, args.keep_checkpoints)
-        if args.early_stopping_patience is not None and progress.epochs_without_improvement >= args.early_stopping_patience:
+        if (
+            args.early_stopping_patience is not None
+            and progress.epochs_without_improvement >= args.early_stopping_patience
+        ):
             stopped_early = True
             logger.info("Early stop: no better validation loss for %d epochs", progress.epochs_without_improvement)
             break
@@ -208,7 +231,9 @@ def evaluate_loss(task: TrainingTask, model, loader, accelerator: Accelerator) -
 
 def make_scheduler(optimizer, args: TrainingArguments, total_steps: int):
     if args.lr_scheduler == "plateau":
-        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5, patience=args.plateau_patience)
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="min", factor=0.5, patience=args.plateau_patience
+        )
     from transformers import get_scheduler
 
     name = {"cosine": "cosine", "linear": "linear", "constant": "constant_with_warmup"}[args.lr_scheduler]
@@ -231,7 +256,9 @@ def save_checkpoint(accelerator: Accelerator, output_dir: Path, progress: Progre
 
 def checkpoints(output_dir: Path) -> list[Path]:
     """Complete checkpoints, oldest first."""
-    return sorted(path for path in (Path(output_dir) / CHECKPOINTS_DIR).glob("step-*") if not path.name.endswith(".partial"))
+    return sorted(
+        path for path in (Path(output_dir) / CHECKPOINTS_DIR).glob("step-*") if not path.name.endswith(".partial")
+    )
 
 
 def latest_checkpoint(output_dir: Path) -> Path | None:

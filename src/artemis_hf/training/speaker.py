@@ -54,8 +54,10 @@ def encode_images(encode, paintings, processor, batch_size: int, device, descrip
     """`encode(pixel_values)` over the `image` column of `paintings`, batch by batch (images are decoded only
     then), with a progress bar; the results stacked on the CPU."""
     outputs = []
-    for start in tqdm(range(0, len(paintings), batch_size), desc=description, disable=not PartialState().is_local_main_process):
-        images = [to_rgb(image) for image in paintings[start:start + batch_size]["image"]]
+    for start in tqdm(
+        range(0, len(paintings), batch_size), desc=description, disable=not PartialState().is_local_main_process
+    ):
+        images = [to_rgb(image) for image in paintings[start : start + batch_size]["image"]]
         outputs.append(encode(processor(images, return_tensors="pt")["pixel_values"].to(device)).cpu())
     return torch.cat(outputs)
 
@@ -92,7 +94,9 @@ class SpeakerTask(TrainingTask):
         self.model = SpeakerSATForConditionalGeneration(config)
         if args.pretrained_backbone:
             self.model.encoder.backbone.load_state_dict(
-                timm.create_model(args.backbone, pretrained=True, features_only=True, out_indices=(args.feature_layer,)).state_dict()
+                timm.create_model(
+                    args.backbone, pretrained=True, features_only=True, out_indices=(args.feature_layer,)
+                ).state_dict()
             )
         if args.cache_features:
             self.model.encoder.requires_grad_(False)  # also keeps DDP from waiting for gradients it never gets
@@ -100,11 +104,15 @@ class SpeakerTask(TrainingTask):
 
     def get_dataloaders(self, args: TrainingArguments):
         columns = ["painting_id", "emotion", "input_ids"] + ([] if self.args.cache_features else ["image"])
-        train_split, validation_split = (self.dataset[name].select_columns(columns) for name in ("train", "validation"))
+        train_split, validation_split = (
+            self.dataset[name].select_columns(columns) for name in ("train", "validation")
+        )
         if self.args.cache_features:
             self._cache_grids([self.dataset["train"], self.dataset["validation"]], args.per_device_batch_size)
         loader = dict(collate_fn=self.collate, num_workers=args.num_workers, batch_size=args.per_device_batch_size)
-        return torch.utils.data.DataLoader(train_split, shuffle=True, **loader), torch.utils.data.DataLoader(validation_split, **loader)
+        return torch.utils.data.DataLoader(train_split, shuffle=True, **loader), torch.utils.data.DataLoader(
+            validation_split, **loader
+        )
 
     def _cache_grids(self, splits, batch_size: int) -> None:
         """Each painting's grid, computed once by the frozen backbone in eval mode (every process computes them all,
@@ -113,7 +121,14 @@ class SpeakerTask(TrainingTask):
         encoder = self.model.encoder.to(device).eval()
         paintings = datasets.concatenate_datasets([paintings_of(split) for split in splits])
         self.grid_rows = {painting_id: index for index, painting_id in enumerate(paintings["painting_id"])}
-        grids = encode_images(lambda pixels: encoder(pixels).last_hidden_state, paintings, self.processor.image_processor, batch_size, device, "Caching grids")
+        grids = encode_images(
+            lambda pixels: encoder(pixels).last_hidden_state,
+            paintings,
+            self.processor.image_processor,
+            batch_size,
+            device,
+            "Caching grids",
+        )
         self.grids = grids.half()  # (paintings, P, E): half the memory; the decoder gets them back in float32
 
     def collate(self, rows: list[dict]) -> dict:
@@ -124,7 +139,9 @@ class SpeakerTask(TrainingTask):
         if self.grids is not None:
             batch["grid"] = self.grids[[self.grid_rows[row["painting_id"]] for row in rows]].float()
         else:
-            batch["pixel_values"] = self.processor.image_processor([to_rgb(row["image"]) for row in rows], return_tensors="pt")["pixel_values"]
+            batch["pixel_values"] = self.processor.image_processor(
+                [to_rgb(row["image"]) for row in rows], return_tensors="pt"
+            )["pixel_values"]
         return batch
 
     def item_losses(self, model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -135,7 +152,9 @@ class SpeakerTask(TrainingTask):
     def parameter_groups(self, model, args: SpeakerTrainingArguments) -> list[dict]:
         encoder = [p for p in model.encoder.parameters() if p.requires_grad]
         decoder = [p for name, p in model.named_parameters() if not name.startswith("encoder.")]
-        return [{"params": decoder, "lr": args.learning_rate}] + ([{"params": encoder, "lr": args.encoder_learning_rate}] if encoder else [])
+        return [{"params": decoder, "lr": args.learning_rate}] + (
+            [{"params": encoder, "lr": args.encoder_learning_rate}] if encoder else []
+        )
 
     def save(self, model, output_dir: Path) -> None:
         save_speaker(model, self.processor, output_dir)
@@ -143,16 +162,30 @@ class SpeakerTask(TrainingTask):
 
 def save_speaker(model, processor: SpeakerSATProcessor, output_dir: Path) -> None:
     """Model, tokenizer, image processor, processor, and the pipeline code for `trust_remote_code` users."""
-    ArtEmisCaptioningPipeline(model=model, tokenizer=processor.tokenizer, image_processor=processor.image_processor, task=TASK, device=model.device).save_pretrained(output_dir)
+    ArtEmisCaptioningPipeline(
+        model=model,
+        tokenizer=processor.tokenizer,
+        image_processor=processor.image_processor,
+        task=TASK,
+        device=model.device,
+    ).save_pretrained(output_dir)
     processor.save_pretrained(output_dir)
 
 
-def build_nn_speaker(release: ReleaseArguments, args: SpeakerArguments, output_dir: str | Path, batch_size: int = 64, seed: int = 2021) -> SpeakerNNModel:
+def build_nn_speaker(
+    release: ReleaseArguments, args: SpeakerArguments, output_dir: str | Path, batch_size: int = 64, seed: int = 2021
+) -> SpeakerNNModel:
     """Embed each training painting once and store it with its (cleaned) utterances and their emotions."""
     build = load_speaker_data(release)
     train_split = build.dataset["train"]
     set_seed(seed)  # the backbone's random weights, when no pretrained ones are asked for
-    model = SpeakerNNModel(SpeakerNNConfig(backbone=args.backbone, id2label=dict(enumerate(EMOTIONS)), emotion_classifier_name_or_path=args.emotion_classifier))
+    model = SpeakerNNModel(
+        SpeakerNNConfig(
+            backbone=args.backbone,
+            id2label=dict(enumerate(EMOTIONS)),
+            emotion_classifier_name_or_path=args.emotion_classifier,
+        )
+    )
     if args.pretrained_backbone:
         model.backbone.load_state_dict(timm.create_model(args.backbone, pretrained=True, num_classes=0).state_dict())
     device = PartialState().device
@@ -167,25 +200,37 @@ def build_nn_speaker(release: ReleaseArguments, args: SpeakerArguments, output_d
         [painting_index[painting_id] for painting_id in train_split["painting_id"]],
         train_split["emotion"],
     )
-    ArtEmisCaptioningPipeline(model=model, image_processor=processor, task=TASK, device=device).save_pretrained(output_dir)
+    ArtEmisCaptioningPipeline(model=model, image_processor=processor, task=TASK, device=device).save_pretrained(
+        output_dir
+    )
     return model
 
 
-def training_function(release: ReleaseArguments, args: SpeakerArguments, training_args: SpeakerTrainingArguments) -> TrainingResult | SpeakerNNModel | None:
+def training_function(
+    release: ReleaseArguments, args: SpeakerArguments, training_args: SpeakerTrainingArguments
+) -> TrainingResult | SpeakerNNModel | None:
     """`artemis-hf train speaker`: the SAT speaker on the shared loop, or the nearest-neighbour speaker's index (built
     by the main process alone when launched on several)."""
     if args.arch == "nn":
         if not PartialState().is_main_process:
             return None
-        model = build_nn_speaker(release, args, training_args.output_dir, training_args.per_device_batch_size, training_args.seed)
-        logger.info("Nearest-neighbour speaker over %d paintings saved in %s", model.config.num_paintings, training_args.output_dir)
+        model = build_nn_speaker(
+            release, args, training_args.output_dir, training_args.per_device_batch_size, training_args.seed
+        )
+        logger.info(
+            "Nearest-neighbour speaker over %d paintings saved in %s",
+            model.config.num_paintings,
+            training_args.output_dir,
+        )
         return model
     return train(SpeakerTask(release, args), training_args)
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = (ReleaseArguments, SpeakerArguments, SpeakerTrainingArguments)
-    return run_command(training_function, arguments, list(sys.argv[1:] if argv is None else argv), f"python -m {__spec__.name}")
+    return run_command(
+        training_function, arguments, list(sys.argv[1:] if argv is None else argv), f"python -m {__spec__.name}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Train a text-to-emotion classifier: the reference LSTM over the dataset's vocabulary, or any Hugging Face encoder.
 
-    artemis-hf train text-emotion --output_dir runs/text-lstm
-    artemis-hf train text-emotion --model_name_or_path bert-base-uncased --learning_rate 2e-5 --output_dir runs/text-bert
-    accelerate launch -m artemis_hf.training.text_emotion --output_dir runs/text-lstm     (many GPUs or nodes)
+artemis-hf train text-emotion --output_dir runs/text-lstm
+artemis-hf train text-emotion --model_name_or_path bert-base-uncased --learning_rate 2e-5 --output_dir runs/text-bert
+accelerate launch -m artemis_hf.training.text_emotion --output_dir runs/text-lstm     (many GPUs or nodes)
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .loop import TrainingTask, train
 
 logger = logging.getLogger(__name__)
 
+
 class TextEmotionTask(TrainingTask):
     """Utterance -> one of the 9 emotions, cross-entropy per utterance."""
 
@@ -52,13 +53,17 @@ class TextEmotionTask(TrainingTask):
                 **labels,
             )
             return TextEmotionLSTMForSequenceClassification(config)
-        return AutoModelForSequenceClassification.from_pretrained(self.arguments.model_name_or_path, num_labels=len(EMOTIONS), **labels)
+        return AutoModelForSequenceClassification.from_pretrained(
+            self.arguments.model_name_or_path, num_labels=len(EMOTIONS), **labels
+        )
 
     def encode(self, split: str):
         """A dataset of input_ids/attention_mask/labels. The LSTM reads the build's ids, encoders tokenize raw text."""
         dataset = self.splits[split]
         if self.arguments.model_name_or_path == LSTM:
-            dataset = dataset.map(lambda rows: {"attention_mask": [[1] * len(ids) for ids in rows["input_ids"]]}, batched=True)
+            dataset = dataset.map(
+                lambda rows: {"attention_mask": [[1] * len(ids) for ids in rows["input_ids"]]}, batched=True
+            )
         else:
             dataset = dataset.map(
                 lambda rows: self.tokenizer(rows["utterance"], truncation=True, max_length=self.arguments.max_length),
@@ -71,10 +76,14 @@ class TextEmotionTask(TrainingTask):
 
     def dataloader(self, split: str, batch_size: int, shuffle: bool) -> torch.utils.data.DataLoader:
         collator = DataCollatorWithPadding(self.tokenizer)
-        return torch.utils.data.DataLoader(self.encode(split), batch_size=batch_size, shuffle=shuffle, collate_fn=collator)
+        return torch.utils.data.DataLoader(
+            self.encode(split), batch_size=batch_size, shuffle=shuffle, collate_fn=collator
+        )
 
     def get_dataloaders(self, args: TrainingArguments):
-        return self.dataloader("train", args.per_device_batch_size, True), self.dataloader("validation", args.per_device_batch_size, False)
+        return self.dataloader("train", args.per_device_batch_size, True), self.dataloader(
+            "validation", args.per_device_batch_size, False
+        )
 
     def item_losses(self, model, batch):
         logits = model(**{name: value for name, value in batch.items() if name != "labels"}).logits
@@ -97,7 +106,12 @@ def predict_probabilities(model, loader) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(probabilities), np.concatenate(labels)
 
 
-def training_function(release: ReleaseArguments, options: PreprocessOptions, arguments: TextEmotionArguments, training_args: TrainingArguments) -> dict:
+def training_function(
+    release: ReleaseArguments,
+    options: PreprocessOptions,
+    arguments: TextEmotionArguments,
+    training_args: TrainingArguments,
+) -> dict:
     """Build the deep-nets config, train, then evaluate the best checkpoint on the test split (main process only)."""
     csv_path, _ = release.resolve()
     build = build_artemis(csv_path, None, "deep-nets", options=options, cache_dir=release.cache_dir)
@@ -113,7 +127,9 @@ def training_function(release: ReleaseArguments, options: PreprocessOptions, arg
     figures = {}
     if PartialState().is_main_process:
         model = AutoModelForSequenceClassification.from_pretrained(training_args.output_dir)
-        probabilities, labels = predict_probabilities(model, task.dataloader("test", training_args.per_device_batch_size, False))
+        probabilities, labels = predict_probabilities(
+            model, task.dataloader("test", training_args.per_device_batch_size, False)
+        )
         figures = evaluate_classifier(
             probabilities,
             labels,
@@ -133,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(training_function(*arguments), indent=1))
 
     arguments = (ReleaseArguments, PreprocessOptions, TextEmotionArguments, TrainingArguments)
-    return run_command(train_and_print, arguments, list(sys.argv[1:] if argv is None else argv), f"python -m {__spec__.name}")
+    return run_command(
+        train_and_print, arguments, list(sys.argv[1:] if argv is None else argv), f"python -m {__spec__.name}"
+    )
 
 
 if __name__ == "__main__":

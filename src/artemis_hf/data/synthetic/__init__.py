@@ -139,4 +139,3 @@ def _check_arguments(
             f"num_annotations={num_annotations} is infeasible: num_paintings={num_paintings} with min_annotations="
             f"{min_annotations} and max_annotations={max_annotations} allow {low} to {high} annotations"
         )
-

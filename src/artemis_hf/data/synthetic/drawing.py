@@ -31,8 +31,12 @@ SHAPE_FAMILIES = {
 # --- Nuisance factors, independent of the emotion ---
 BACKGROUNDS = {"white": (242, 242, 238), "cream": (238, 228, 196), "beige": (215, 200, 170), "grey": (190, 190, 190)}
 COMPOSITIONS = {  # region (x0, y0, x1, y1) where object centres fall, as fractions of the canvas
-    "center": (0.3, 0.3, 0.7, 0.7), "left": (0.1, 0.15, 0.4, 0.85), "right": (0.6, 0.15, 0.9, 0.85),
-    "top": (0.15, 0.1, 0.85, 0.4), "bottom": (0.15, 0.6, 0.85, 0.9), "scattered": (0.1, 0.1, 0.9, 0.9),
+    "center": (0.3, 0.3, 0.7, 0.7),
+    "left": (0.1, 0.15, 0.4, 0.85),
+    "right": (0.6, 0.15, 0.9, 0.85),
+    "top": (0.15, 0.1, 0.85, 0.4),
+    "bottom": (0.15, 0.6, 0.85, 0.9),
+    "scattered": (0.1, 0.1, 0.9, 0.9),
 }
 SCALES = {"small": 0.11, "large": 0.17}  # object radius, as a fraction of the canvas
 COUNTS = {"few": (2, 3), "many": (5, 8)}

@@ -113,7 +113,9 @@ def _nuisance_combinations(rng: np.random.Generator, held_out: np.ndarray) -> tu
 def _painting_names(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Art style, artist and painting name (NFC) of each painting, unique as pairs; an artist keeps one style."""
     num_artists = min(max(2 * len(ART_STYLES), n // PAINTINGS_PER_ARTIST), len(FIRST_NAMES) * len(LAST_NAMES))
-    first, last = np.divmod(rng.choice(len(FIRST_NAMES) * len(LAST_NAMES), num_artists, replace=False), len(LAST_NAMES))
+    first, last = np.divmod(
+        rng.choice(len(FIRST_NAMES) * len(LAST_NAMES), num_artists, replace=False), len(LAST_NAMES)
+    )
     first = names_of(FIRST_NAMES, first)
     accented = rng.choice(num_artists, size=max(1, round(ACCENTED_SHARE * num_artists)), replace=False)
     first[accented] = names_of(ACCENTED_FIRST_NAMES, rng.integers(len(ACCENTED_FIRST_NAMES), size=len(accented)))
@@ -190,7 +192,9 @@ def sample_utterances(rng: np.random.Generator, paintings: pd.DataFrame, owner: 
     group = rng.choice(len(PATTERN_GROUPS), size=len(felt), p=[share for _, share in PATTERN_GROUPS])
     pattern = (np.cumsum(group_sizes) - group_sizes)[group] + (rng.random(len(felt)) * group_sizes[group]).astype(int)
     capitalised = rng.random(len(felt)) < CAPITALISED_SHARE
-    text = _fill_patterns(pattern + capitalised * len(SENTENCE_PATTERNS), SENTENCE_PATTERNS + CAPITAL_I_PATTERNS, slots)
+    text = _fill_patterns(
+        pattern + capitalised * len(SENTENCE_PATTERNS), SENTENCE_PATTERNS + CAPITAL_I_PATTERNS, slots
+    )
 
     misspelled = np.zeros(len(text), dtype=bool)
     for row in np.flatnonzero(rng.random(len(text)) < MISSPELLED_SHARE):  # ~1% of the rows: a loop is cheap
@@ -260,4 +264,3 @@ def _misspell(sentence: str, rng: np.random.Generator) -> tuple[str, bool]:
 def names_of(vocabulary, indices: np.ndarray) -> np.ndarray:
     """The entries of `vocabulary` (a sequence, or a dict's keys) at `indices`, as an object array."""
     return np.asarray(list(vocabulary), dtype=object)[indices]
-

@@ -20,7 +20,9 @@ for config_class, model_class in (
 ):
     AutoConfig.register(config_class.model_type, config_class, exist_ok=True)
     AutoModelForImageClassification.register(config_class, model_class, exist_ok=True)
-    AutoImageProcessor.register(config_class, image_processor_classes={"pil": ImageEmotionImageProcessor}, exist_ok=True)
+    AutoImageProcessor.register(
+        config_class, image_processor_classes={"pil": ImageEmotionImageProcessor}, exist_ok=True
+    )
     config_class.register_for_auto_class()
     model_class.register_for_auto_class("AutoModelForImageClassification")
 ImageEmotionImageProcessor.register_for_auto_class()

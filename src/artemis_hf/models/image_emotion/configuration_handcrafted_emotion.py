@@ -31,7 +31,9 @@ class HandcraftedEmotionConfig(PreTrainedConfig):
     def __post_init__(self, **kwargs):
         set_scheme_labels(self)
         if not 1 <= self.palette_size <= self.colour_bins**3:
-            raise ValueError(f"palette_size must be in [1, colour_bins**3 = {self.colour_bins**3}], got {self.palette_size}")
+            raise ValueError(
+                f"palette_size must be in [1, colour_bins**3 = {self.colour_bins**3}], got {self.palette_size}"
+            )
         self.head_hidden_sizes = list(self.head_hidden_sizes)
         super().__post_init__(**kwargs)
 

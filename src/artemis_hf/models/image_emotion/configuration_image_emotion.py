@@ -22,7 +22,9 @@ def set_scheme_labels(config: PreTrainedConfig) -> None:
         config.id2label = dict(enumerate(names))
         config.label2id = {name: index for index, name in enumerate(names)}
     elif len(config.id2label) != len(names):
-        raise ValueError(f"id2label has {len(config.id2label)} labels but label_scheme={config.label_scheme!r} has {len(names)}")
+        raise ValueError(
+            f"id2label has {len(config.id2label)} labels but label_scheme={config.label_scheme!r} has {len(names)}"
+        )
 
 
 class ImageEmotionConfig(PreTrainedConfig):

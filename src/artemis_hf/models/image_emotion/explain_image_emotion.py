@@ -27,7 +27,9 @@ def grad_cam(model, pixel_values: torch.Tensor, label: int | str | None = None) 
     with torch.enable_grad():
         features = model.forward_features(pixel_values).detach().requires_grad_()  # (B, C, h, w)
         if features.dim() != 4:
-            raise ValueError(f"Grad-CAM needs a convolutional feature map (B, C, h, w); {model.config.backbone} gives {tuple(features.shape)}")
+            raise ValueError(
+                f"Grad-CAM needs a convolutional feature map (B, C, h, w); {model.config.backbone} gives {tuple(features.shape)}"
+            )
         logits = model.forward_head(features)  # (B, K)
         if label is None:
             targets = logits.argmax(dim=-1)
@@ -50,12 +52,16 @@ def jet(values: np.ndarray) -> np.ndarray:
 
 def overlay_heatmap(image: Image.Image, heatmap: np.ndarray, alpha: float = 0.5) -> Image.Image:
     """The heat map (h, w) in [0, 1], resized to the image and coloured with `jet`, blended over it (RGB)."""
-    heat = Image.fromarray((np.clip(heatmap, 0, 1) * 255).astype(np.uint8)).resize(image.size, Image.Resampling.BILINEAR)
+    heat = Image.fromarray((np.clip(heatmap, 0, 1) * 255).astype(np.uint8)).resize(
+        image.size, Image.Resampling.BILINEAR
+    )
     coloured = Image.fromarray(jet(np.asarray(heat, dtype=np.float64) / 255))
     return Image.blend(to_rgb(image), coloured, alpha)
 
 
-def explain_image(model, image_processor, image: Image.Image, label: int | str | None = None) -> tuple[np.ndarray, Image.Image]:
+def explain_image(
+    model, image_processor, image: Image.Image, label: int | str | None = None
+) -> tuple[np.ndarray, Image.Image]:
     """Grad-CAM of one PIL image: its heat map (H, W) at the model's input size, and the overlay at the image's size."""
     pixel_values = image_processor(image, return_tensors="pt")["pixel_values"].to(model.device, model.dtype)
     heatmap = grad_cam(model, pixel_values, label)[0]

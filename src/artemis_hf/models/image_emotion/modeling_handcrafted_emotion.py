@@ -27,7 +27,9 @@ def colour_histograms(pixel_values: torch.Tensor, bins: int) -> torch.Tensor:
     """(B, 3, H, W) in [0, 1] -> (B, bins**3): the share of pixels in each cell of a bins^3 RGB grid."""
     levels = (pixel_values.clamp(0, 1) * bins).long().clamp(max=bins - 1)  # (B, 3, H, W)
     cells = ((levels[:, 0] * bins + levels[:, 1]) * bins + levels[:, 2]).flatten(1)  # (B, H*W)
-    counts = torch.zeros(len(cells), bins**3, device=cells.device).scatter_add_(1, cells, torch.ones_like(cells, dtype=torch.float))
+    counts = torch.zeros(len(cells), bins**3, device=cells.device).scatter_add_(
+        1, cells, torch.ones_like(cells, dtype=torch.float)
+    )
     return counts / cells.shape[1]
 
 
@@ -57,7 +59,10 @@ def image_features(pixel_values: torch.Tensor, edge_threshold: float) -> torch.T
     )
 
     lum = luminance[:, None]  # (B, 1, H, W)
-    texture_contrast = 0.5 * ((lum[..., 1:] - lum[..., :-1]).abs().flatten(1).mean(1) + (lum[..., 1:, :] - lum[..., :-1, :]).abs().flatten(1).mean(1))
+    texture_contrast = 0.5 * (
+        (lum[..., 1:] - lum[..., :-1]).abs().flatten(1).mean(1)
+        + (lum[..., 1:, :] - lum[..., :-1, :]).abs().flatten(1).mean(1)
+    )
     grain = (lum - nn.functional.avg_pool2d(lum, 3, stride=1, padding=1, count_include_pad=False)).flatten(1).std(1)
 
     sobel = torch.stack([SOBEL_X, SOBEL_X.T])[:, None].to(lum)  # (2, 1, 3, 3)
@@ -67,7 +72,9 @@ def image_features(pixel_values: torch.Tensor, edge_threshold: float) -> torch.T
     # Orientation histogram of edge pixels, weighted by strength: flowing parallel strokes concentrate it.
     orientation = (torch.atan2(gy, gx) % math.pi / math.pi * ORIENTATION_BINS).long().clamp(max=ORIENTATION_BINS - 1)
     weights = (magnitude * edges).flatten(1)
-    histogram = torch.zeros(len(weights), ORIENTATION_BINS, device=weights.device).scatter_add_(1, orientation.flatten(1), weights)
+    histogram = torch.zeros(len(weights), ORIENTATION_BINS, device=weights.device).scatter_add_(
+        1, orientation.flatten(1), weights
+    )
     histogram = histogram / histogram.sum(dim=1, keepdim=True).clamp(min=1e-12)
     entropy = -(histogram * histogram.clamp(min=1e-12).log()).sum(dim=1) / math.log(ORIENTATION_BINS)
     # Coherence of the mean structure tensor: 1 when all gradients share one direction, 0 when isotropic.
@@ -95,7 +102,9 @@ class HandcraftedEmotionForImageClassification(HandcraftedEmotionPreTrainedModel
         # Each label's reference palette, (num_labels, palette_size, RGB in [0, 1]): set by `fit_palettes`.
         self.register_buffer("label_palettes", torch.zeros(config.num_labels, config.palette_size, 3))
         self.feature_norm = nn.BatchNorm1d(len(self.feature_names), affine=False)  # features differ in scale
-        self.head = mlp_head(len(self.feature_names), config.head_hidden_sizes, config.num_labels, config.head_dropout, batch_norm=False)
+        self.head = mlp_head(
+            len(self.feature_names), config.head_hidden_sizes, config.num_labels, config.head_dropout, batch_norm=False
+        )
         self.post_init()
 
     @torch.no_grad()
@@ -105,7 +114,9 @@ class HandcraftedEmotionForImageClassification(HandcraftedEmotionPreTrainedModel
 
     @property
     def feature_names(self) -> list[str]:
-        return list(IMAGE_FEATURES) + [f"palette_distance_{self.config.id2label[i]}" for i in range(self.config.num_labels)]
+        return list(IMAGE_FEATURES) + [
+            f"palette_distance_{self.config.id2label[i]}" for i in range(self.config.num_labels)
+        ]
 
     @torch.no_grad()
     def fit_palettes(self, batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
@@ -116,7 +127,9 @@ class HandcraftedEmotionForImageClassification(HandcraftedEmotionPreTrainedModel
         for pixel_values, weights in batches:
             totals += weights.float().to(totals).T @ colour_histograms(pixel_values.to(totals.device), bins)
         if not totals.sum(dim=1).all():
-            raise ValueError(f"fit_palettes: no training image has weight for label(s) {(totals.sum(dim=1) == 0).nonzero().flatten().tolist()}")
+            raise ValueError(
+                f"fit_palettes: no training image has weight for label(s) {(totals.sum(dim=1) == 0).nonzero().flatten().tolist()}"
+            )
         self.label_palettes.copy_(dominant_colours(totals, bins, self.config.palette_size)[0])
         return self.label_palettes
 
@@ -125,9 +138,13 @@ class HandcraftedEmotionForImageClassification(HandcraftedEmotionPreTrainedModel
         if pixel_values.dim() != 4 or pixel_values.shape[1] != 3:
             raise ValueError(f"pixel_values must be (batch, 3, height, width), got shape {tuple(pixel_values.shape)}")
         if pixel_values.min() < 0 or pixel_values.max() > 1:
-            raise ValueError("pixel_values must be RGB in [0, 1]: use this model's image processor (do_normalize=False)")
+            raise ValueError(
+                "pixel_values must be RGB in [0, 1]: use this model's image processor (do_normalize=False)"
+            )
         pixel_values = pixel_values.float()
-        colours, shares = dominant_colours(colour_histograms(pixel_values, self.config.colour_bins), self.config.colour_bins, self.config.palette_size)
+        colours, shares = dominant_colours(
+            colour_histograms(pixel_values, self.config.colour_bins), self.config.colour_bins, self.config.palette_size
+        )
         distances = palette_distances(colours, shares, self.label_palettes)  # (B, num_labels)
         return torch.cat([image_features(pixel_values, self.config.edge_threshold), distances], dim=1)
 

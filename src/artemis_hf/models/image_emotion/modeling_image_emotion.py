@@ -34,11 +34,18 @@ def emotion_losses(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Te
     )
 
 
-def mlp_head(in_features: int, hidden_sizes: list[int], num_labels: int, dropout: float, batch_norm: bool) -> nn.Sequential:
+def mlp_head(
+    in_features: int, hidden_sizes: list[int], num_labels: int, dropout: float, batch_norm: bool
+) -> nn.Sequential:
     """Linear -> [BatchNorm] -> ReLU -> Dropout for each hidden width, then Linear to the logits."""
     layers = []
     for width in hidden_sizes:
-        layers += [nn.Linear(in_features, width), nn.BatchNorm1d(width) if batch_norm else nn.Identity(), nn.ReLU(), nn.Dropout(dropout)]
+        layers += [
+            nn.Linear(in_features, width),
+            nn.BatchNorm1d(width) if batch_norm else nn.Identity(),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+        ]
         in_features = width
     layers.append(nn.Linear(in_features, num_labels))
     return nn.Sequential(*layers)
@@ -72,11 +79,17 @@ class ImageEmotionForImageClassification(ImageEmotionPreTrainedModel):
     def __init__(self, config: ImageEmotionConfig):
         super().__init__(config)
         try:  # weights come from a checkpoint or training, never from a download here
-            self.backbone = timm.create_model(config.backbone, pretrained=False, num_classes=0, **(config.backbone_kwargs or {}))
+            self.backbone = timm.create_model(
+                config.backbone, pretrained=False, num_classes=0, **(config.backbone_kwargs or {})
+            )
         except RuntimeError as error:
-            raise ValueError(f"backbone={config.backbone!r} is not a model of timm {timm.__version__}: {error}") from error
+            raise ValueError(
+                f"backbone={config.backbone!r} is not a model of timm {timm.__version__}: {error}"
+            ) from error
         width = self.backbone.num_features
-        self.head = mlp_head(width, config.head_hidden_sizes, config.num_labels, config.head_dropout, config.head_batch_norm)
+        self.head = mlp_head(
+            width, config.head_hidden_sizes, config.num_labels, config.head_dropout, config.head_batch_norm
+        )
         self.auxiliary_head = nn.Linear(width, len(config.auxiliary_labels)) if config.auxiliary_labels else None
         self.post_init()
         self.set_trainable_stages(config.trainable_stages)
@@ -100,7 +113,9 @@ class ImageEmotionForImageClassification(ImageEmotionPreTrainedModel):
         """Train the last `trainable_stages` stages of the backbone (None: all, 0: none); the heads always train."""
         stages = self.backbone_stages()
         if trainable_stages is not None and not 0 <= trainable_stages <= len(stages):
-            raise ValueError(f"trainable_stages must be None or in [0, {len(stages)}] for {self.config.backbone}, got {trainable_stages}")
+            raise ValueError(
+                f"trainable_stages must be None or in [0, {len(stages)}] for {self.config.backbone}, got {trainable_stages}"
+            )
         first_trained = 0 if trainable_stages is None else len(stages) - trainable_stages
         for index, parameters in enumerate(stages):
             for parameter in parameters:
@@ -111,7 +126,9 @@ class ImageEmotionForImageClassification(ImageEmotionPreTrainedModel):
         """(B, 3, H, W) -> the backbone's last feature map, (B, C, h, w) for convolutional backbones."""
         channels = (self.config.backbone_kwargs or {}).get("in_chans", 3)
         if pixel_values.dim() != 4 or pixel_values.shape[1] != channels:
-            raise ValueError(f"pixel_values must be (batch, {channels}, height, width), got shape {tuple(pixel_values.shape)}")
+            raise ValueError(
+                f"pixel_values must be (batch, {channels}, height, width), got shape {tuple(pixel_values.shape)}"
+            )
         return self.backbone.forward_features(pixel_values)
 
     def forward_head(self, features: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
@@ -139,10 +156,20 @@ class ImageEmotionForImageClassification(ImageEmotionPreTrainedModel):
             loss = (losses * weights).sum() / weights.sum().clamp(min=1)
         if auxiliary_labels is not None:
             if auxiliary_logits is None:
-                raise ValueError("auxiliary_labels were given, but config.auxiliary_labels is None: this model has no auxiliary head")
+                raise ValueError(
+                    "auxiliary_labels were given, but config.auxiliary_labels is None: this model has no auxiliary head"
+                )
             auxiliary_loss = nn.functional.cross_entropy(auxiliary_logits.float(), auxiliary_labels)
             loss = auxiliary_loss if loss is None else loss + auxiliary_loss
-        return ImageEmotionClassifierOutput(loss=loss, logits=logits, auxiliary_logits=auxiliary_logits, pooler_output=pooled)
+        return ImageEmotionClassifierOutput(
+            loss=loss, logits=logits, auxiliary_logits=auxiliary_logits, pooler_output=pooled
+        )
 
 
-__all__ = ["ImageEmotionClassifierOutput", "ImageEmotionForImageClassification", "ImageEmotionPreTrainedModel", "emotion_losses", "mlp_head"]
+__all__ = [
+    "ImageEmotionClassifierOutput",
+    "ImageEmotionForImageClassification",
+    "ImageEmotionPreTrainedModel",
+    "emotion_losses",
+    "mlp_head",
+]

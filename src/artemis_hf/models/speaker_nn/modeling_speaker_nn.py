@@ -45,7 +45,9 @@ class SpeakerNNModel(PreTrainedModel):
     def _allocate(self, num_paintings: int, num_utterances: int, num_bytes: int) -> None:
         self.register_buffer("painting_embeddings", torch.zeros(num_paintings, self.backbone.num_features))
         # [n, e]: first utterance of painting n felt as emotion e, -1 if none; the last column: its first utterance
-        self.register_buffer("first_utterance", torch.full((num_paintings, self.config.num_labels + 1), -1, dtype=torch.long))
+        self.register_buffer(
+            "first_utterance", torch.full((num_paintings, self.config.num_labels + 1), -1, dtype=torch.long)
+        )
         self.register_buffer("utterance_bytes", torch.zeros(num_bytes, dtype=torch.uint8))
         self.register_buffer("utterance_offsets", torch.zeros(num_utterances + 1, dtype=torch.long))
 
@@ -61,7 +63,9 @@ class SpeakerNNModel(PreTrainedModel):
         its painting (0..N-1) and its emotion (index into `config.id2label`)."""
         paintings, emotions = torch.as_tensor(utterance_paintings), torch.as_tensor(utterance_emotions)
         if not len(utterances) == len(paintings) == len(emotions):
-            raise ValueError(f"utterances ({len(utterances)}), utterance_paintings ({len(paintings)}) and utterance_emotions ({len(emotions)}) must have one entry per utterance")
+            raise ValueError(
+                f"utterances ({len(utterances)}), utterance_paintings ({len(paintings)}) and utterance_emotions ({len(emotions)}) must have one entry per utterance"
+            )
         encoded = [text.encode("utf-8") for text in utterances]
         self.config.num_paintings, self.config.num_utterances = len(painting_embeddings), len(utterances)
         self.config.num_utterance_bytes = sum(map(len, encoded))
@@ -77,7 +81,9 @@ class SpeakerNNModel(PreTrainedModel):
         first.scatter_reduce_(0, paintings * width + width - 1, index, "amin")
         self.first_utterance.copy_(first.masked_fill(first == none, -1).view(-1, width))
 
-    def forward(self, pixel_values: torch.Tensor, emotion_ids: torch.LongTensor | None = None, num_neighbours: int = 1) -> SpeakerNNOutput:
+    def forward(
+        self, pixel_values: torch.Tensor, emotion_ids: torch.LongTensor | None = None, num_neighbours: int = 1
+    ) -> SpeakerNNOutput:
         r"""
         pixel_values (`(batch, 3, height, width)`): the images.
         emotion_ids (`(batch,)`, *optional*): only paintings with an utterance of that emotion qualify (all do for an
@@ -85,7 +91,9 @@ class SpeakerNNModel(PreTrainedModel):
         num_neighbours (`int`): how many paintings to take, nearest first; one utterance each.
         """
         if not 1 <= num_neighbours <= self.config.num_paintings:
-            raise ValueError(f"num_neighbours must be between 1 and the {self.config.num_paintings} stored paintings, got {num_neighbours}")
+            raise ValueError(
+                f"num_neighbours must be between 1 and the {self.config.num_paintings} stored paintings, got {num_neighbours}"
+            )
         image_embeds = self.embed(pixel_values)
         similarity = image_embeds @ self.painting_embeddings.T  # (B, N)
         candidates = self.first_utterance[:, -1].expand(len(similarity), -1)  # (B, N)
@@ -95,12 +103,17 @@ class SpeakerNNModel(PreTrainedModel):
             candidates = torch.where(usable, matching, candidates)
             similarity = similarity.masked_fill(candidates < 0, float("-inf"))
         similarities, neighbours = similarity.topk(num_neighbours, dim=1)  # (B, k)
-        return SpeakerNNOutput(utterance_ids=candidates.gather(1, neighbours), similarities=similarities, image_embeds=image_embeds)
+        return SpeakerNNOutput(
+            utterance_ids=candidates.gather(1, neighbours), similarities=similarities, image_embeds=image_embeds
+        )
 
     def utterances(self, utterance_ids: torch.Tensor) -> list[list[str]]:
         """The texts of `utterance_ids` (B, k), as B lists of k strings."""
         offsets, data = self.utterance_offsets.cpu(), self.utterance_bytes.cpu().numpy()
         flat = utterance_ids.cpu().reshape(-1)
-        texts = [data[start:end].tobytes().decode("utf-8") for start, end in zip(offsets[flat].tolist(), offsets[flat + 1].tolist())]
+        texts = [
+            data[start:end].tobytes().decode("utf-8")
+            for start, end in zip(offsets[flat].tolist(), offsets[flat + 1].tolist())
+        ]
         k = utterance_ids.shape[1]
-        return [texts[row * k:(row + 1) * k] for row in range(len(utterance_ids))]
+        return [texts[row * k : (row + 1) * k] for row in range(len(utterance_ids))]

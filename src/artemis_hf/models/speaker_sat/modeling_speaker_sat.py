@@ -33,10 +33,14 @@ class SpeakerSATEncoder(nn.Module):
     def __init__(self, config: SpeakerSATConfig):
         super().__init__()
         # Random weights here: a checkpoint brings trained ones, the training script may bring ImageNet ones.
-        self.backbone = timm.create_model(config.backbone, pretrained=False, features_only=True, out_indices=(config.feature_layer,))
+        self.backbone = timm.create_model(
+            config.backbone, pretrained=False, features_only=True, out_indices=(config.feature_layer,)
+        )
         self.hidden_size = self.backbone.feature_info.channels()[-1]
 
-    def forward(self, pixel_values: torch.Tensor, **kwargs) -> BaseModelOutput:  # kwargs: generate()'s flags, moot here
+    def forward(
+        self, pixel_values: torch.Tensor, **kwargs
+    ) -> BaseModelOutput:  # kwargs: generate()'s flags, moot here
         grid = self.backbone(pixel_values)[-1]  # (B, E, H, W)
         return BaseModelOutput(last_hidden_state=grid.flatten(2).transpose(1, 2))  # (B, P=H*W, E)
 
@@ -67,7 +71,9 @@ class SpeakerSATDecoder(nn.Module):
         self.embed_tokens = nn.Embedding(config.vocab_size, config.word_embedding_dim, padding_idx=config.pad_token_id)
         self.num_emotions = config.num_labels
         self.emotion_projection = (
-            nn.Sequential(nn.Linear(config.num_labels, config.emotion_embedding_dim), nn.ReLU()) if config.emotion_grounding else None
+            nn.Sequential(nn.Linear(config.num_labels, config.emotion_embedding_dim), nn.ReLU())
+            if config.emotion_grounding
+            else None
         )
         emotion_dim = config.emotion_embedding_dim if config.emotion_grounding else 0
         self.attention = AdditiveAttention(encoder_dim, config.decoder_dim, config.attention_dim)
@@ -106,7 +112,9 @@ def caption_losses(token_logits, labels, attention, attention_loss_weight: float
     """
     mask = labels != IGNORE_INDEX  # (B, T)
     token_loss = F.cross_entropy(token_logits.float(), labels[mask], reduction="none")  # (N,)
-    token_sums = torch.zeros(labels.shape, dtype=token_loss.dtype, device=labels.device).masked_scatter(mask, token_loss).sum(1)
+    token_sums = (
+        torch.zeros(labels.shape, dtype=token_loss.dtype, device=labels.device).masked_scatter(mask, token_loss).sum(1)
+    )
     counts = mask.sum(1)
     coverage = (attention.float() * mask.unsqueeze(-1)).sum(1)  # (B, P)
     penalty = ((1 - coverage) ** 2).mean(-1)  # (B,)
@@ -208,14 +216,18 @@ class SpeakerSATForConditionalGeneration(PreTrainedModel, GenerationMixin):
         """
         if encoder_outputs is None:
             if pixel_values is None:
-                raise ValueError("Pass pixel_values (the images) or encoder_outputs (their grid features); got neither")
+                raise ValueError(
+                    "Pass pixel_values (the images) or encoder_outputs (their grid features); got neither"
+                )
             encoder_outputs = self.encoder(pixel_values)
         grid = encoder_outputs[0]  # (B, P, E)
         if self.config.emotion_grounding and past_key_values is None:
             self._check_emotion_ids(emotion_ids, grid.shape[0])
         if decoder_input_ids is None:
             if labels is None:
-                raise ValueError("Pass decoder_input_ids (the caption so far) or labels (the caption to learn); got neither")
+                raise ValueError(
+                    "Pass decoder_input_ids (the caption so far) or labels (the caption to learn); got neither"
+                )
             decoder_input_ids = shift_right(labels, self.config.decoder_start_token_id, self.config.pad_token_id)
 
         hidden, attention, state = self.decoder(decoder_input_ids, grid, emotion_ids, past_key_values)  # (B, T, D)

@@ -55,12 +55,16 @@ class TextEmotionLSTMForSequenceClassification(TextEmotionLSTMPreTrainedModel):
         if attention_mask is None:
             attention_mask = (input_ids != self.config.pad_token_id).long()
         if input_ids.shape[1] == 0:
-            raise ValueError("input_ids has no tokens: encode text with the model's tokenizer, which adds <sos> and <eos>")
+            raise ValueError(
+                "input_ids has no tokens: encode text with the model's tokenizer, which adds <sos> and <eos>"
+            )
         embedded = self.dropout(self.embeddings(input_ids))  # (B, T, E)
         lengths = attention_mask.sum(dim=1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
         states, _ = self.lstm(packed)
-        states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=input_ids.shape[1])  # (B, T, H)
+        states, _ = nn.utils.rnn.pad_packed_sequence(
+            states, batch_first=True, total_length=input_ids.shape[1]
+        )  # (B, T, H)
         # Max-pool over real tokens only: padding must never win the max.
         padding = attention_mask[:, :, None] == 0
         pooled = states.masked_fill(padding, torch.finfo(states.dtype).min).max(dim=1).values  # (B, H)
