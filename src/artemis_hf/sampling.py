@@ -10,9 +10,11 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
+from .data.options import on_missing_image_option
 from .data.sources import ReleaseArguments
 from .emotions import EMOTIONS, dominant_emotion, histograms
 
@@ -36,6 +38,7 @@ class SampleArguments:
             "most voted emotion in the data (an oracle). Default: 'auto' where the speaker names a classifier, else none."
         },
     )
+    on_missing_image: Literal["skip", "error"] = on_missing_image_option()
     emotion_classifier: str | None = field(
         default=None, metadata={"help": "Image emotion classifier for 'auto' (default: the speaker's)."}
     )
@@ -70,13 +73,14 @@ def sample(release: ReleaseArguments, args: SampleArguments) -> Path:
     from transformers import pipeline
     from transformers.pipelines.pt_utils import KeyDataset
 
-    from .data.paintings import load_speaker_data, paintings_of
+    from .data.paintings import keep_paintings_with_images, load_speaker_data, paintings_of
     from .pipelines.captioning import AUTO, TASK
 
-    split = load_speaker_data(release).dataset
-    if args.split not in split:
-        raise ValueError(f"--split {args.split!r} is not in the dataset; it has {list(split)}")
-    split = split[args.split]
+    dataset = load_speaker_data(release).dataset
+    if args.split not in dataset:
+        raise ValueError(f"--split {args.split!r} is not in the dataset; it has {list(dataset)}")
+    dataset, _ = keep_paintings_with_images(dataset, (args.split,), release.resolve()[1], args.on_missing_image)
+    split = dataset[args.split]
     paintings = paintings_of(split)
     if args.max_paintings is not None:
         paintings = paintings.select(range(min(args.max_paintings, len(paintings))))

@@ -57,3 +57,13 @@ class PreprocessOptions:
             self.rest_min_repetition = None
         if not 0 < self.max_tokens_percentile <= 100:
             raise ValueError(f"max_tokens_percentile must be in (0, 100], got {self.max_tokens_percentile}")
+
+
+def on_missing_image_option():
+    """The `on_missing_image` field of every command that reads the images (WikiArt copies are usually incomplete)."""
+    return field(
+        default="skip",
+        metadata={
+            "help": "Paintings without an image: leave them out (counted, listed in missing_images.json), or stop."
+        },
+    )

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..data.options import on_missing_image_option
+
 LSTM = "lstm"  # TextEmotionArguments.model_name_or_path for the reference LSTM instead of a Hub encoder
 
 
@@ -116,6 +118,7 @@ class ImageEmotionArguments:
     augment: Literal["none", "flip", "flip-rotate"] = field(
         default="flip", metadata={"help": "Training augmentation: horizontal flips, and quarter turns."}
     )
+    on_missing_image: Literal["skip", "error"] = on_missing_image_option()
     palette_size: int = field(
         default=5, metadata={"help": "handcrafted: dominant colours per image and per label palette."}
     )
@@ -185,6 +188,7 @@ class SpeakerArguments:
     cache_features: bool = field(
         default=False, metadata={"help": "Freeze the backbone and train the decoder on grids computed once."}
     )
+    on_missing_image: Literal["skip", "error"] = on_missing_image_option()
     emotion_classifier: str | None = field(
         default=None, metadata={"help": "Image emotion classifier that the pipeline uses for emotion='auto'."}
     )

@@ -30,7 +30,9 @@ from transformers import AutoModelForImageClassification
 
 from ..argparsing import run_command
 from ..data.builder import build_artemis
+from ..data.paintings import keep_paintings_with_images
 from ..data.sources import ART_STYLES, ReleaseArguments, results_dataset_name
+from ..data.splits import SPLITS
 from ..emotions import EMOTION_TO_SENTIMENT_ID, NUM_EMOTIONS
 from ..evaluation.classification import evaluate_classifier
 from ..models.image_emotion import (
@@ -297,9 +299,10 @@ def training_function(
     if images_dir is None:
         raise ValueError(f"--images_dir is needed to train on images (csv: {csv_path})")
     splits = build_artemis(csv_path, images_dir, "paintings", cache_dir=release.cache_dir).dataset
-    missing = [split for split in ("train", "validation", "test") if split not in splits]
+    missing = [split for split in SPLITS if split not in splits]
     if missing:
         raise ValueError(f"The paintings build of {csv_path} has no {missing} split(s) (splits: {list(splits)})")
+    splits, coverage = keep_paintings_with_images(splits, SPLITS, images_dir, arguments.on_missing_image)
 
     output_dir = Path(training_args.output_dir)
     phases = (
@@ -339,6 +342,7 @@ def training_function(
             **dataclasses.asdict(training_args),
         }
         (output_dir / "training_args.json").write_text(json.dumps(settings, indent=1))
+        coverage.save(output_dir)
         # A synthetic release has its generator's synthetic_paintings.csv beside the CSV: never report it as ArtEmis.
         dataset_name = arguments.dataset_name or results_dataset_name(csv_path)
         figures = evaluate_on_split(task, output_dir, "test", dataset_name, training_args.per_device_batch_size)

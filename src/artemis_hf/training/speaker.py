@@ -27,7 +27,7 @@ from transformers import ViTImageProcessor
 
 from ..argparsing import run_command
 from ..data.images import to_rgb
-from ..data.paintings import load_speaker_data, paintings_of
+from ..data.paintings import keep_paintings_with_images, load_speaker_data, paintings_of
 from ..data.sources import ReleaseArguments
 from ..emotions import EMOTIONS
 from ..models.speaker_nn import SpeakerNNConfig, SpeakerNNModel
@@ -68,7 +68,10 @@ class SpeakerTask(TrainingTask):
     def __init__(self, release: ReleaseArguments, args: SpeakerArguments):
         self.args = args
         build = load_speaker_data(release)
-        self.dataset, self.tokenizer = build.dataset, build.tokenizer
+        self.dataset, self.coverage = keep_paintings_with_images(
+            build.dataset, ("train", "validation"), release.resolve()[1], args.on_missing_image
+        )
+        self.tokenizer = build.tokenizer
         self.processor = SpeakerSATProcessor(image_processor(args.image_size), self.tokenizer)
         self.grids, self.grid_rows = None, None
 
@@ -176,8 +179,10 @@ def build_nn_speaker(
     release: ReleaseArguments, args: SpeakerArguments, output_dir: str | Path, batch_size: int = 64, seed: int = 2021
 ) -> SpeakerNNModel:
     """Embed each training painting once and store it with its (cleaned) utterances and their emotions."""
-    build = load_speaker_data(release)
-    train_split = build.dataset["train"]
+    dataset, coverage = keep_paintings_with_images(
+        load_speaker_data(release).dataset, ("train",), release.resolve()[1], args.on_missing_image
+    )
+    train_split = dataset["train"]
     set_seed(seed)  # the backbone's random weights, when no pretrained ones are asked for
     model = SpeakerNNModel(
         SpeakerNNConfig(
@@ -203,6 +208,7 @@ def build_nn_speaker(
     ArtEmisCaptioningPipeline(model=model, image_processor=processor, task=TASK, device=device).save_pretrained(
         output_dir
     )
+    coverage.save(output_dir)
     return model
 
 
@@ -223,7 +229,11 @@ def training_function(
             training_args.output_dir,
         )
         return model
-    return train(SpeakerTask(release, args), training_args)
+    task = SpeakerTask(release, args)
+    result = train(task, training_args)
+    if PartialState().is_main_process:
+        task.coverage.save(training_args.output_dir)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
