@@ -8,6 +8,7 @@ Parquet by `export_artemis` for `datasets.load_dataset(repo, config)` without cu
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ import datasets
 import pyarrow as pa
 
 from ..emotions import EMOTIONS, NUM_EMOTIONS
+from .images import image_files
 from .preprocess import PreprocessOptions, deep_nets, prepare_release
 from .sources import CONFIG_NAMES
 from .splits import REST_SPLIT, SPLITS
@@ -50,7 +52,7 @@ class ArtEmisConfig(datasets.BuilderConfig):
     csv_path: str | None = None
     images_dir: str | None = None
     options: PreprocessOptions = field(default_factory=PreprocessOptions)
-    # Size and mtime of the inputs, so the cache is rebuilt when a file changes under the same path.
+    # Of the CSV and image files (`_fingerprint`): the cache is rebuilt when a file changes under the same name.
     fingerprint: str | None = None
 
 
@@ -237,8 +239,12 @@ def load_artemis(
 
 
 def _fingerprint(csv_path: str, images_dir: str | None) -> str:
-    stat = os.stat(csv_path)
-    parts = [f"{stat.st_size}-{stat.st_mtime_ns}"]
-    if images_dir is not None:  # a file added or removed changes the mtime of its style folder
-        parts += [str(entry.stat().st_mtime_ns) for entry in sorted(os.scandir(images_dir), key=lambda e: e.name)]
-    return "|".join(parts)
+    """Size and mtime of the CSV and of every image file (a stat each, no read), so that a file replaced in place under
+    the same name, as well as one added, removed or renamed, rebuilds the cache."""
+    stats = [(csv_path, os.stat(csv_path))]
+    if images_dir is not None:
+        stats += [(painting_id, entry.stat()) for painting_id, entry in image_files(images_dir)]
+    digest = hashlib.sha256()
+    for name, stat in stats:
+        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()

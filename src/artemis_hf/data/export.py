@@ -9,6 +9,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import datasets
+import pyarrow.parquet as pq
 from datasets.table import embed_table_storage
 
 from .builder import CONFIG_NAMES, REPORT_FILENAME, TOKENIZER_FILENAME, build_artemis
@@ -36,8 +38,9 @@ def export_artemis(
     (or the Hub repo it is pushed to) load each config.
 
     Images travel in `paintings` only (join on `painting_id`): per-annotation configs would repeat each image for
-    every annotation (45 GB on the full release). Without `embed_images` the column keeps local paths (fine on this
-    machine, useless elsewhere); with it the image bytes go into the Parquet files.
+    every annotation (45 GB on the full release). With `embed_images` the image bytes go into the Parquet files;
+    without, the column holds paths relative to `images_dir` (`<art_style>/<painting>.jpg`, never this machine's
+    layout), and `push_artemis` refuses the export.
     """
     unknown = [config for config in configs if config not in CONFIG_NAMES]
     if unknown or not configs:
@@ -56,6 +59,8 @@ def export_artemis(
         for split, dataset in build.dataset.items():
             if config != "paintings" and "image" in dataset.features:
                 dataset = dataset.remove_columns("image")
+            elif "image" in dataset.features and not embed_images:
+                dataset = _relative_image_paths(dataset, images_dir)
             _write_split(dataset, config_dir, split, embed_images and "image" in dataset.features)
             data_files.append({"split": split, "path": f"{config}/{split}-*.parquet"})
         (config_dir / REPORT_FILENAME).write_text(json.dumps(build.report, indent=1))
@@ -70,6 +75,22 @@ def export_artemis(
     return output_dir
 
 
+def _relative_image_paths(dataset: datasets.Dataset, images_dir: str | os.PathLike) -> datasets.Dataset:
+    """Image paths relative to `images_dir`, so that no Parquet file holds an absolute path of this machine."""
+    root = os.path.abspath(images_dir)
+
+    def relative(batch: dict) -> dict:
+        return {
+            "image": [
+                None if image is None else {"bytes": None, "path": os.path.relpath(image["path"], root)}
+                for image in batch["image"]
+            ]
+        }
+
+    dataset = dataset.cast_column("image", datasets.Image(decode=False))
+    return dataset.map(relative, batched=True, keep_in_memory=True).cast_column("image", datasets.Image())
+
+
 def _write_split(dataset, config_dir: Path, split: str, embed_images: bool) -> None:
     rows_per_shard = ROWS_PER_SHARD_WITH_IMAGES if embed_images else ROWS_PER_SHARD
     num_shards = max(1, math.ceil(len(dataset) / rows_per_shard))
@@ -80,7 +101,11 @@ def _write_split(dataset, config_dir: Path, split: str, embed_images: bool) -> N
                 embed_table_storage, batched=True, batch_size=500, keep_in_memory=True
             )
             shard = shard.with_format(None)
-        shard.to_parquet(str(config_dir / f"{split}-{index:05d}-of-{num_shards:05d}.parquet"))
+        # Image paths (relative) would be stat-ed to size the row groups: one row group per shard instead.
+        rows_per_group = len(shard) if "image" in shard.features and not embed_images else None
+        shard.to_parquet(
+            str(config_dir / f"{split}-{index:05d}-of-{num_shards:05d}.parquet"), batch_size=rows_per_group
+        )
 
 
 def write_dataset_card(output_dir: Path, card_configs: list[dict], summaries: dict, pretty_name: str) -> None:
@@ -150,9 +175,33 @@ def push_artemis(
     export_dir = Path(export_dir)
     if not (export_dir / "README.md").is_file():
         raise FileNotFoundError(f"{export_dir} has no README.md: run `artemis-hf dataset export` into it first")
+    without_bytes = {path: count for path in export_dir.rglob("*.parquet") if (count := _images_without_bytes(path))}
+    if without_bytes:
+        files = sorted(str(path.relative_to(export_dir)) for path in without_bytes)
+        raise ValueError(
+            f"{export_dir}: {sum(without_bytes.values())} image(s) in {files} are paths to files of the machine that "
+            "exported them, not image bytes: nobody could open them from the Hub. Re-export with the images embedded "
+            "(`artemis-hf dataset export --embed_images ...`), or without --images_dir to publish no images."
+        )
     api = HfApi(token=token)
     api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
     commit = api.upload_folder(
         repo_id=repo_id, repo_type="dataset", folder_path=str(export_dir), commit_message=commit_message
     )
     return str(commit.commit_url if hasattr(commit, "commit_url") else commit)
+
+
+def _images_without_bytes(parquet_path: Path) -> int:
+    """Rows whose image is a path without bytes, from the Parquet column statistics: no image is read."""
+    metadata = pq.ParquetFile(parquet_path).metadata
+    missing = 0
+    for group in map(metadata.row_group, range(metadata.num_row_groups)):
+        leaves = {group.column(j).path_in_schema: group.column(j).statistics for j in range(group.num_columns)}
+        if "image.bytes" not in leaves:
+            continue
+        nulls = [leaves["image.bytes"], leaves["image.path"]]
+        if all(statistics is not None and statistics.has_null_count for statistics in nulls):
+            missing += nulls[0].null_count - nulls[1].null_count
+        else:  # written without statistics, so not by `export_artemis`: the bytes cannot be vouched for
+            missing += group.num_rows
+    return missing

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,8 +17,8 @@ logger = logging.getLogger(__name__)
 IMAGE_SUFFIX = ".jpg"
 
 
-def index_images(images_dir: str | os.PathLike) -> dict[str, str]:
-    """Map NFC painting ids ("<art_style>/<painting>") to the paths of `<images_dir>/<art_style>/<painting>.jpg`.
+def image_files(images_dir: str | os.PathLike) -> Iterator[tuple[str, os.DirEntry]]:
+    """(NFC painting id "<art_style>/<painting>", directory entry) of every `<images_dir>/<art_style>/<painting>.jpg`.
 
     Files on disk may be named in NFC or NFD (macOS writes NFD), so names are normalised rather than looked up as given.
     One directory scan, not one `stat` per painting.
@@ -26,16 +26,18 @@ def index_images(images_dir: str | os.PathLike) -> dict[str, str]:
     root = Path(images_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"images_dir is not a directory: {images_dir}")
-    index = {}
     for style_dir in os.scandir(root):
         if not style_dir.is_dir():
             continue
         style = unicodedata.normalize("NFC", style_dir.name)
         for entry in os.scandir(style_dir.path):
             if entry.name.lower().endswith(IMAGE_SUFFIX) and entry.is_file():
-                painting = unicodedata.normalize("NFC", entry.name[: -len(IMAGE_SUFFIX)])
-                index[f"{style}/{painting}"] = entry.path
-    return index
+                yield f"{style}/{unicodedata.normalize('NFC', entry.name[: -len(IMAGE_SUFFIX)])}", entry
+
+
+def index_images(images_dir: str | os.PathLike) -> dict[str, str]:
+    """Map NFC painting ids ("<art_style>/<painting>") to the paths of their image files."""
+    return {painting_id: entry.path for painting_id, entry in image_files(images_dir)}
 
 
 def check_image(path: str) -> str | None:

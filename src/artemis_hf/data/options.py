@@ -20,6 +20,13 @@ class PreprocessOptions:
     on_bad_row: Literal["error", "skip"] = field(
         default="error", metadata={"help": "Invalid CSV rows: raise, or drop and count them."}
     )
+    drop_duplicates: bool = field(
+        default=False,
+        metadata={
+            "help": "Drop (and count) rows equal in all five columns to an earlier row. They are always reported; "
+            "the reference keeps them."
+        },
+    )
     check_images: bool = field(
         default=True, metadata={"help": "Decode every image once to find truncated or corrupt files."}
     )

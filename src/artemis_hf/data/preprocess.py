@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from .. import emotions
 from .images import check_images, index_images
 from .options import PreprocessOptions
-from .release import Report, read_release
+from .release import MAX_ERRORS_SHOWN, RELEASE_COLUMNS, ReleaseFormatError, Report, read_release
 from .splits import REST_SPLIT, SPLITS, split_paintings
 from .text import UNK_TOKEN, SpellChecker, build_tokenizer, map_tokens, tokenize, word_counts
 
@@ -60,13 +60,37 @@ def prepare_release(
     """Read, validate, split by painting, attach images and count each painting's emotions."""
     options = options or PreprocessOptions()
     report = Report()
-    frame = read_release(csv_path, options.on_bad_row, report)
+    frame = _report_duplicates(read_release(csv_path, options.on_bad_row, report), options.drop_duplicates, report)
     assignment = split_paintings(frame["painting_id"].unique(), options.split_fractions, options.split_seed)
     frame["split"] = frame["painting_id"].map(assignment)
     if images_dir is not None:
         frame = _attach_images(frame, images_dir, options, report)
+    if frame.empty:  # every consumer (splits, histograms, Arrow schemas) needs rows: say why there are none
+        why = (
+            "; ".join(f"{step.removed} {step.reason}" for step in report.steps if step.removed)
+            or "it has a header but no data rows"
+        )
+        raise ReleaseFormatError(f"{csv_path}: no rows left to build from ({why}). Check the file and the options.")
     report.notes["splits"] = frame["split"].value_counts().reindex(list(SPLITS), fill_value=0).to_dict()
     return PreparedRelease(frame, report, has_images=images_dir is not None)
+
+
+def _report_duplicates(frame: pd.DataFrame, drop: bool, report: Report) -> pd.DataFrame:
+    """Rows equal in all five release columns (after validation) to an earlier row are listed in every report, and
+    dropped as a counted step when asked. The reference keeps them, so they count twice in histograms and training."""
+    repeated = frame.duplicated(list(RELEASE_COLUMNS)).to_numpy()
+    rows = frame["row_number"][repeated].tolist()
+    report.notes["duplicate_rows"] = {"count": len(rows), "rows": rows, "dropped": drop}
+    if drop:
+        report.add("duplicates", "exact duplicate of an earlier row", len(rows), rows)
+        return frame[~repeated].reset_index(drop=True)
+    if rows:
+        logger.warning(
+            "%d exact duplicate row(s) kept (CSV rows %s); drop_duplicates=True (--drop_duplicates) drops them",
+            len(rows),
+            ", ".join(map(str, rows[:MAX_ERRORS_SHOWN])) + (" ..." if len(rows) > MAX_ERRORS_SHOWN else ""),
+        )
+    return frame
 
 
 def _attach_images(frame: pd.DataFrame, images_dir, options: PreprocessOptions, report: Report) -> pd.DataFrame:
@@ -89,7 +113,7 @@ def _attach_images(frame: pd.DataFrame, images_dir, options: PreprocessOptions, 
         "paintings": len(painting_ids),
         "found": len(painting_ids) - len(missing),
         "missing": len(missing) - len(unreadable),
-        "unreadable": sorted(unreadable),
+        "unreadable": sorted(os.path.relpath(path, images_dir) for path in unreadable),  # reports are published
         "unused_files": len(set(index) - set(paths)),
     }
     logger.info(

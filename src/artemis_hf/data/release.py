@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -16,10 +17,18 @@ logger = logging.getLogger(__name__)
 
 RELEASE_COLUMNS = ("art_style", "painting", "emotion", "utterance", "repetition")
 MAX_ERRORS_SHOWN = 5
+EXPECTED_CSV = f"the ArtEmis release CSV (UTF-8, comma-separated, header {','.join(RELEASE_COLUMNS)})"
+# Files mistaken for the CSV, named by their first bytes; any other file with NUL bytes is "binary data".
+FILE_SIGNATURES = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"PK\x03\x04": "a ZIP file (an Excel workbook?)",
+}
 
 
 class ReleaseFormatError(ValueError):
-    """The release CSV has a missing column or invalid rows; the message names the file, the rows and the values."""
+    """The release CSV is not a UTF-8, comma-separated CSV, or has a missing column, invalid rows or no rows at all;
+    the message names the file (and the rows and values) and says what to do."""
 
 
 @dataclass
@@ -58,6 +67,56 @@ class Report:
         }
 
 
+def _read_csv(csv_path: str | os.PathLike) -> pd.DataFrame:
+    """All cells as strings; a file that is not a UTF-8, comma-separated CSV raises `ReleaseFormatError` in one line
+    naming the file and what to do, rather than a pandas or codec error that names neither."""
+    with open(csv_path, "rb") as file:
+        head = file.read(4096)
+    if not head.strip():
+        raise ReleaseFormatError(f"{csv_path}: the file is empty; expected {EXPECTED_CSV}")
+    kind = next((name for magic, name in FILE_SIGNATURES.items() if head.startswith(magic)), None)
+    if kind or b"\0" in head:
+        raise ReleaseFormatError(
+            f"{csv_path}: this is {kind or 'binary data'}, not a CSV text file; expected {EXPECTED_CSV}"
+        )
+    header = head.splitlines()[0]
+    separator = next((sep for sep in (";", "\t") if sep.encode() in header and b"," not in header), None)
+    if separator:
+        raise ReleaseFormatError(
+            f"{csv_path}: columns are separated by {separator!r}, not commas; re-save it comma-separated, e.g. "
+            f"pandas.read_csv(path, sep={separator!r}, dtype=str).to_csv(new_path, index=False)"
+        )
+    try:
+        return pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise _not_utf8_error(csv_path) from None
+    except pd.errors.ParserError as error:
+        detail = str(error).split("C error: ")[-1].strip()  # e.g. "Expected 5 fields in line 4, saw 6"
+        raise ReleaseFormatError(
+            f"{csv_path}: {detail}; a field that contains a comma must be in double quotes: fix that line, or "
+            "re-save the file with a CSV writer"
+        ) from None
+
+
+def _not_utf8_error(csv_path: str | os.PathLike) -> ReleaseFormatError:
+    """Where the file stops being UTF-8 (pandas' error counts from the start of its buffer, not of the file).
+
+    Such a file is refused rather than read in a guessed encoding: Latin-1, Windows-1252 and Mac Roman all decode any
+    byte, and a wrong guess silently renames paintings, which then match no image and change the split."""
+    data = Path(csv_path).read_bytes()
+    try:
+        data.decode("utf-8")
+        where = ""
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        where = f" (byte 0x{data[error.start]:02x} on line {line})"
+    name = Path(csv_path).name
+    return ReleaseFormatError(
+        f"{csv_path}: not UTF-8{where}, the encoding of the release. If it was saved as Latin-1 or Windows-1252, "
+        f"convert it: iconv -f WINDOWS-1252 -t UTF-8 {name} > utf8-{name}"
+    )
+
+
 def read_release(
     csv_path: str | os.PathLike, on_bad_row: Literal["error", "skip"] = "error", report: Report | None = None
 ) -> pd.DataFrame:
@@ -72,7 +131,7 @@ def read_release(
     if not os.path.isfile(csv_path):
         raise FileNotFoundError(f"Release CSV not found: {csv_path}")
     report = report if report is not None else Report()
-    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame = _read_csv(csv_path)
     frame.columns = [str(column).strip() for column in frame.columns]
     missing = [column for column in RELEASE_COLUMNS if column not in frame.columns]
     if missing:

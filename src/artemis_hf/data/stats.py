@@ -35,7 +35,7 @@ def release_statistics(prepared: PreparedRelease, spell_check: bool = True) -> d
         "annotations": len(frame),
         "paintings": len(paintings),
         "art_styles": int(paintings["art_style"].nunique()),
-        "duplicate_rows": int(frame.duplicated(["painting_id", "emotion", "utterance"]).sum()),
+        "duplicate_rows": prepared.report.notes["duplicate_rows"]["count"],  # in the CSV, whether dropped or kept
         "annotators_per_painting": _summary(annotators),
         "tokens_per_utterance": _summary(lengths),
         "vocabulary_size": len(pc.unique(pc.list_flatten(tokens))),
