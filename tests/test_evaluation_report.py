@@ -1,6 +1,10 @@
 """The report: captions JSONL + a deep-nets build -> figures, JSON, Markdown, eval_results.json; and the comparison."""
 
+import hashlib
 import json
+import logging
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +24,8 @@ from artemis_hf.evaluation import (
     report,
 )
 from artemis_hf.evaluation.commands import EvaluateArguments, evaluate
+from artemis_hf.models.speaker_sat import SpeakerSATConfig
+from artemis_hf.models.text_emotion import TextEmotionLSTMConfig
 
 FAST = EvaluationOptions(meteor=False, novelty_sample=200)  # METEOR's own tests are in test_evaluation.py
 
@@ -30,6 +36,16 @@ def deep_nets(synthetic_release, tmp_path_factory):
     return build_artemis(
         synthetic_release.csv_path, config="deep-nets", spell_check=False, cache_dir=cache_dir
     ).dataset
+
+
+def speaker_folder(path: Path) -> Path:
+    """A folder that holds a speaker, as far as evaluation looks: its config."""
+    SpeakerSATConfig(backbone="test_resnet").save_pretrained(path)
+    return path
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.rglob("*") if path.is_file()}
 
 
 def write_captions(path, rows):
@@ -84,8 +100,7 @@ def test_references_load_from_a_saved_folder_and_an_export(deep_nets, synthetic_
 
 def test_report_writes_figures_table_and_eval_results(deep_nets, speakers, tmp_path):
     copier, _ = speakers
-    model_dir = tmp_path / "model"
-    model_dir.mkdir()
+    model_dir = speaker_folder(tmp_path / "model")
     other = {
         "task_type": "text-classification",
         "dataset_type": "x",
@@ -98,7 +113,8 @@ def test_report_writes_figures_table_and_eval_results(deep_nets, speakers, tmp_p
 
     captions = read_captions(copier)
     references = load_references(deep_nets)
-    assert figures["num_captions"] == len(captions) == len(references.utterances)
+    assert figures["num_captions"] == len(captions) == len(references.utterances) == figures["num_paintings"]
+    assert figures["coverage"] == 1.0
     assert {key: figures[key] for key in ("bleu_1", "bleu_2", "bleu_3", "bleu_4")} == bleu(
         captions, references.utterances
     )
@@ -215,7 +231,7 @@ def test_command_runs_both_modes_and_refuses_mixing_them(deep_nets, speakers, tm
 def test_command_takes_its_references_from_a_release_csv(synthetic_release, speakers, tmp_path, capsys):
     release = ReleaseArguments(csv=str(synthetic_release.csv_path), cache_dir=str(tmp_path / "cache"))
     arguments = EvaluateArguments(
-        captions=str(speakers[0]), output_dir=str(tmp_path / "out"), model_dir=str(tmp_path / "model")
+        captions=str(speakers[0]), output_dir=str(tmp_path / "out"), model_dir=str(speaker_folder(tmp_path / "model"))
     )
     figures = evaluate(release, arguments, FAST)
     assert (
@@ -227,3 +243,45 @@ def test_command_takes_its_references_from_a_release_csv(synthetic_release, spea
         evaluate(release, EvaluateArguments(references=str(tmp_path), captions=str(speakers[0])), FAST)
     with pytest.raises(FileNotFoundError, match="nowhere.jsonl: no such file"):
         evaluate(release, EvaluateArguments(compare=[str(speakers[0]), str(tmp_path / "nowhere.jsonl")]), FAST)
+
+
+def test_a_caption_of_an_unknown_painting_is_named_also_with_a_text_classifier(deep_nets, tmp_path):
+    """The alignment looks up each caption's painting: the clear check must come first, not a bare KeyError."""
+    path = write_captions(
+        tmp_path / "c.jsonl", [{"painting_id": "Nowhere/nothing", "emotion": "awe", "caption": "a sea"}]
+    )
+    before = digests(tmp_path)
+    with pytest.raises(ValueError, match="the first for painting_id 'Nowhere/nothing'"):
+        evaluate_captions(
+            read_captions(path), load_references(deep_nets), text_classifier=lambda texts: [1], meteor_scorer=False
+        )
+    assert digests(tmp_path) == before
+
+
+@pytest.mark.parametrize("holds", ["a text classifier", "nothing"])
+def test_eval_results_go_only_into_a_speakers_folder(deep_nets, speakers, tmp_path, holds):
+    model_dir = tmp_path / "model"
+    if holds == "a text classifier":
+        TextEmotionLSTMConfig().save_pretrained(model_dir)
+        (model_dir / "eval_results.json").write_text("[]")
+        message = (
+            f"model_dir='{model_dir}' holds a 'artemis-text-emotion-lstm' model (TextEmotionLSTMConfig), not a speaker"
+        )
+    else:
+        model_dir.mkdir()
+        message = f"model_dir='{model_dir}' holds no config.json: expected a speaker's folder"
+    before = digests(tmp_path)
+    with pytest.raises((ValueError, FileNotFoundError), match=re.escape(message)):
+        report(speakers[0], deep_nets, tmp_path / "out", FAST, model_dir=model_dir, dataset_name="Synthetic ArtEmis")
+    assert digests(tmp_path) == before and not (tmp_path / "out").exists()
+
+
+def test_the_coverage_of_the_references_is_reported(deep_nets, tmp_path, caplog):
+    references = load_references(deep_nets)
+    few = {painting_id: utterances[0] for painting_id, utterances in list(references.utterances.items())[:5]}
+    with caplog.at_level(logging.WARNING):
+        figures = evaluate_captions(few, references, meteor_scorer=False, novelty_sample=50)
+    total = len(references.utterances)
+    assert (figures["num_captions"], figures["num_paintings"]) == (5, total)
+    assert figures["coverage"] == pytest.approx(5 / total)
+    assert f"The captions cover 5 of the {total} paintings of the references ({100 * 5 / total:.1f}%)" in caplog.text

@@ -86,13 +86,19 @@ def test_generation_options(sat, paintings):
 
 
 def test_attention_maps_one_per_word(sat, paintings):
-    results = sat(
-        paintings[:2], emotion="contentment", return_attention=True, num_return_sequences=2, num_beams=2, batch_size=2
-    )
-    for result in (result for per_image in results for result in per_image):
+    options = dict(emotion="contentment", return_attention=True, num_return_sequences=2, num_beams=2, batch_size=2)
+    results = sat(paintings[:2], **options)
+    assert json.loads(json.dumps(results)) == results  # plain lists: JSON-ready
+    as_tensors = sat(paintings[:2], return_tensors=True, **options)
+    for result, with_tensor in zip(
+        (result for per_image in results for result in per_image),
+        (result for per_image in as_tensors for result in per_image),
+    ):
         words = result["generated_text"].split()
-        assert result["attention"].shape == (len(words), 8, 8)  # the 8 x 8 grid of the tiny speaker at 64 px
-        torch.testing.assert_close(result["attention"].sum((1, 2)), torch.ones(len(words)))
+        attention = with_tensor["attention"]
+        assert attention.shape == (len(words), 8, 8)  # the 8 x 8 grid of the tiny speaker at 64 px
+        assert torch.equal(torch.tensor(result["attention"]), attention)
+        torch.testing.assert_close(attention.sum((1, 2)), torch.ones(len(words)))
 
 
 def test_clear_errors(sat, paintings):

@@ -73,11 +73,18 @@ def test_outputs_round_trip_and_load_through_auto_and_pipeline(trained_lstm):
     torch.testing.assert_close(model.eval()(**ids).logits, reloaded(**ids).logits, rtol=0, atol=0)
 
 
-def test_empty_and_very_long_texts_get_predictions(trained_lstm):
+def test_empty_texts_are_refused_and_long_ones_truncated(trained_lstm):
     output_dir, _ = trained_lstm
     classify = pipeline("text-classification", model=str(output_dir))
-    empty, long = classify(["", "sad grey rain " * 5000])
-    assert empty["label"] and long["label"]
+    for text in ("", "?!"):
+        with pytest.raises(ValueError, match="An empty or punctuation-only text has no emotion to read"):
+            classify(text)
+    limit = classify.model.config.max_text_length
+    long = "sad grey rain " * 5000
+    ids = classify.tokenizer(long, return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        torch.testing.assert_close(classify.model(ids).logits, classify.model(ids[:, :limit]).logits, rtol=0, atol=0)
+    assert classify(long)[0]["label"] in classify.model.config.id2label.values()
 
 
 def test_remote_code_loads_without_artemis_hf(trained_lstm):

@@ -70,11 +70,12 @@ def sample(release: ReleaseArguments, args: SampleArguments) -> Path:
     """Caption every painting of `args.split`; returns the JSON lines file."""
     # Imported here, so that `artemis-hf sample --help` does not wait for torch and transformers.
     from tqdm.auto import tqdm
-    from transformers import pipeline
+    from transformers import AutoConfig, pipeline
+    from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING
     from transformers.pipelines.pt_utils import KeyDataset
 
     from .data.paintings import keep_paintings_with_images, load_speaker_data, paintings_of
-    from .pipelines.captioning import AUTO, TASK
+    from .pipelines.captioning import AUTO, TASK, check_model_family
 
     dataset = load_speaker_data(release).dataset
     if args.split not in dataset:
@@ -90,14 +91,9 @@ def sample(release: ReleaseArguments, args: SampleArguments) -> Path:
         else (Path(args.model) if Path(args.model).is_dir() else Path()) / f"captions-{args.split}.jsonl"
     )
 
-    captioner = pipeline(
-        TASK,
-        model=args.model,
-        emotion_classifier=args.emotion_classifier,
-        device=args.device,
-        trust_remote_code=args.trust_remote_code,
-    )
-    config = captioner.model.config
+    # A folder of another family is named here in one line; inside pipeline() transformers would bury it.
+    config = AutoConfig.from_pretrained(args.model, trust_remote_code=args.trust_remote_code)
+    check_model_family(config, MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING, "--model", args.model, "a speaker")
     if args.emotion_classifier is None and getattr(config, "emotion_classifier_name_or_path", None) is None:
         if args.emotion == AUTO:
             raise ValueError(
@@ -108,6 +104,13 @@ def sample(release: ReleaseArguments, args: SampleArguments) -> Path:
                 f"{args.model} is emotion-grounded and names no image emotion classifier: pass --emotion (one of "
                 f"{list(config.id2label.values())} or '{DOMINANT}') or --emotion_classifier"
             )
+    captioner = pipeline(
+        TASK,
+        model=args.model,
+        emotion_classifier=args.emotion_classifier,
+        device=args.device,
+        trust_remote_code=args.trust_remote_code,
+    )
     options = {
         name: getattr(args, name)
         for name in ("num_beams", "max_new_tokens", "temperature")

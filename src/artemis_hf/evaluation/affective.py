@@ -80,10 +80,19 @@ def load_text_classifier(
     """A `TextClassifier` from a `transformers` text-classification model (folder or Hub id) or pipeline whose
     `config.id2label` names the nine emotions: texts -> (N, 9) softmax probabilities in `EMOTIONS` order."""
     from transformers import Pipeline, pipeline
+    from transformers.models.auto.modeling_auto import MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING
 
-    classify = (
-        model if isinstance(model, Pipeline) else pipeline("text-classification", model=str(model), device=device)
-    )
+    from ..pipelines.captioning import load_checked
+
+    classify = model
+    if not isinstance(model, Pipeline):
+        classify = load_checked(
+            lambda: pipeline("text-classification", model=str(model), device=device),
+            "text_classifier",
+            model,
+            MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING,
+            "a text classifier (AutoModelForSequenceClassification)",
+        )
     names = list(classify.model.config.id2label.values())
     try:
         columns = {name: emotion_id(name) for name in names}

@@ -42,6 +42,18 @@ def _normalized(texts: Sequence[str], label: Callable[[int], str]) -> list[str]:
     return normalized
 
 
+def check_painting_ids(captions: Mapping[str, str], references: Mapping[str, object]) -> None:
+    """Every caption's painting_id must be a key of `references` (the same split, the same painting ids)."""
+    if not captions:
+        raise ValueError("captions is empty")
+    missing = [key for key in captions if key not in references]
+    if missing:
+        raise ValueError(
+            f"{len(missing)} caption(s) have no references, the first for painting_id {missing[0]!r}: "
+            "references must hold the utterances of every captioned painting (same split, same painting_id)"
+        )
+
+
 def pair_with_references(
     captions: Mapping[str, str], references: Mapping[str, Sequence[str]]
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -52,14 +64,7 @@ def pair_with_references(
             "captions and references must be mappings keyed by painting_id, got "
             f"{type(captions).__name__} and {type(references).__name__}"
         )
-    if not captions:
-        raise ValueError("captions is empty")
-    missing = [key for key in captions if key not in references]
-    if missing:
-        raise ValueError(
-            f"{len(missing)} caption(s) have no references, the first for painting_id {missing[0]!r}: "
-            "references must hold the utterances of every captioned painting (same split, same painting_id)"
-        )
+    check_painting_ids(captions, references)
     keys = list(captions)
     for key in keys:
         if isinstance(references[key], str) or not isinstance(references[key], Sequence):

@@ -19,6 +19,7 @@ import pandas as pd
 from ..emotions import emotion_id, histograms
 from .affective import TextClassifier, diversity, emotional_alignment, load_text_classifier, novelty, simile_share
 from .classification import eval_results_records, write_eval_results
+from .inputs import check_painting_ids
 from .meteor_scorer import MeteorScorer
 from .options import REPORT_JSON, REPORT_MARKDOWN, EvaluationOptions
 from .standard import bleu, cider, meteor, rouge_l, spice
@@ -141,10 +142,16 @@ def evaluate_captions(
 ) -> dict[str, float | int | None]:
     """Every figure of one speaker's captions ({painting_id: caption}): the standard metrics against each painting's
     references, emotional alignment when a text classifier is given, similes, novelty when `references` carry
-    training utterances, and diversity. `meteor_scorer`: a running `MeteorScorer`, True to start one, False to skip."""
-    if len(captions) < len(references.utterances):
+    training utterances, and diversity. `meteor_scorer`: a running `MeteorScorer`, True to start one, False to skip.
+    `coverage` is the share of the references' paintings that have a caption (the figures describe those only)."""
+    check_painting_ids(captions, references.utterances)  # before anything looks a caption's painting up
+    coverage = len(captions) / len(references.utterances)
+    if coverage < 1:
         logger.warning(
-            "The captions cover %d of the %d paintings of the references", len(captions), len(references.utterances)
+            "The captions cover %d of the %d paintings of the references (%.1f%%): the figures describe those only",
+            len(captions),
+            len(references.utterances),
+            100 * coverage,
         )
     texts = list(captions.values())
     metrics = [
@@ -164,7 +171,7 @@ def evaluate_captions(
     if references.train_utterances:
         metrics.append(("novelty", lambda: novelty(texts, references.train_utterances, novelty_sample, seed)))
     metrics.append(("diversity", lambda: diversity(texts)))
-    figures = {"num_captions": len(captions)}
+    figures = {"num_captions": len(captions), "num_paintings": len(references.utterances), "coverage": coverage}
     for name, compute in metrics:
         start = time.perf_counter()
         figures.update(compute())
@@ -184,10 +191,12 @@ def report(
     """Evaluate one captions file: `evaluation.json` and `evaluation.md` in `output_dir`, and, with `model_dir`, the
     figures merged into its `eval_results.json` under `dataset_name` (required then: "ArtEmis" for the real
     release, another name for synthetic data). `references`: as `load_references`, or `References`."""
-    if model_dir is not None and not dataset_name:
-        raise ValueError(
-            "writing eval_results.json needs dataset_name: 'ArtEmis' for the real release, never for synthetic data"
-        )
+    if model_dir is not None:
+        if not dataset_name:
+            raise ValueError(
+                "writing eval_results.json needs dataset_name: 'ArtEmis' for the real release, never for synthetic data"
+            )
+        check_speaker_folder(model_dir)
     options = options or EvaluationOptions()
     rows = _evaluate_files([captions_file], references, options)
     write_tables(rows, output_dir)
@@ -199,6 +208,21 @@ def report(
         )
         write_eval_results(records, model_dir)
     return figures
+
+
+def check_speaker_folder(model_dir: str | os.PathLike) -> None:
+    """Caption metrics belong in a speaker's eval_results.json: refuse a folder that holds no model, or another kind."""
+    if not Path(model_dir, "config.json").is_file():
+        raise FileNotFoundError(f"model_dir={str(model_dir)!r} holds no config.json: expected a speaker's folder")
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING
+
+    from ..pipelines.captioning import check_model_family
+
+    config = AutoConfig.from_pretrained(model_dir)
+    check_model_family(
+        config, MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING, "model_dir", model_dir, "a speaker (AutoModelForImageTextToText)"
+    )
 
 
 def compare(

@@ -1,13 +1,10 @@
 """Pipeline tasks, registered with transformers on import: `pipeline("artemis-captioning", model=...)`."""
 
-from transformers import AutoModelForImageTextToText
 from transformers.pipelines import PIPELINE_REGISTRY
 
 from ..models import speaker_nn, speaker_sat  # noqa: F401  (registers the speakers with the Auto classes)
-from .captioning import TASK, ArtEmisCaptioningPipeline
+from .captioning import TASK, ArtEmisCaptioningPipeline, AutoSpeaker
 
-PIPELINE_REGISTRY.register_pipeline(
-    TASK, pipeline_class=ArtEmisCaptioningPipeline, pt_model=AutoModelForImageTextToText, type="image"
-)
+PIPELINE_REGISTRY.register_pipeline(TASK, pipeline_class=ArtEmisCaptioningPipeline, pt_model=AutoSpeaker, type="image")
 
 __all__ = ["ArtEmisCaptioningPipeline"]

@@ -9,16 +9,32 @@ config names (`emotion_classifier_name_or_path`) or `pipeline(..., emotion_class
 models stay separate; the pipeline combines them. A speaker that generates (Show-Attend-Tell) decodes with
 `generate()`; one that retrieves (nearest neighbour) copies a training utterance.
 
-This file imports only torch and transformers: `save_pretrained` copies it next to the model, so that
-`pipeline(model=..., trust_remote_code=True)` runs it where artemis_hf is not installed.
+Images are read as the speaker's training read them (`to_rgb`: 16-bit greyscale scaled, transparency on white), and
+refused over `PIL.Image.MAX_IMAGE_PIXELS`, as the image classifier refuses them.
+
+This file imports only torch, transformers and what transformers itself needs (PIL, safetensors):
+`save_pretrained` copies it next to the model, so that `pipeline(model=..., trust_remote_code=True)` runs it where
+artemis_hf is not installed.
 """
 
+import io
 import math
+import os
+import urllib.request
+from pathlib import Path
 
 import torch
-from transformers import Pipeline
-from transformers.image_utils import load_image
+from PIL import Image, ImageOps
+from safetensors import SafetensorError, safe_open
+from transformers import AutoConfig, AutoModelForImageTextToText, Pipeline
 from transformers.modeling_outputs import BaseModelOutput
+from transformers.models.auto.modeling_auto import (
+    MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING,
+    MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING,
+)
+from transformers.utils import logging
+
+logger = logging.get_logger(__name__)
 
 AUTO = "auto"
 TASK = "artemis-captioning"
@@ -31,10 +47,115 @@ def _label_key(name: str) -> str:
     return name.strip().lower().replace("_", " ")
 
 
+def _check_positive(name: str, value) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+# Copied from artemis_hf.data.images.to_rgb (the pipeline must read an image as the speaker's training did)
+def to_rgb(image: Image.Image) -> Image.Image:
+    """RGB copy of a PIL image of any mode: 16-bit greyscale scaled to 8 bits, transparency composited on white,
+    CMYK/greyscale/palette converted."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        image = image.point(lambda value: value / 256).convert("L")  # plain convert would clip at 255
+    if image.has_transparency_data:
+        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
+    return image.convert("RGB")
+
+
+# Copied from artemis_hf.models.image_emotion.image_processing_image_emotion.decode_rgb (one size limit for both)
+def decode_rgb(image: Image.Image) -> Image.Image:
+    """`to_rgb`, after checking the size the header claims, so that a decompression bomb is refused before decoding."""
+    width, height = image.size
+    limit = Image.MAX_IMAGE_PIXELS
+    if width < 1 or height < 1:
+        raise ValueError(f"Image has no pixels ({width}x{height})")
+    if limit and width * height > limit:
+        raise ValueError(
+            f"Image of {width}x{height} pixels is over PIL.Image.MAX_IMAGE_PIXELS={limit} (a decompression bomb?): "
+            "resize it first, or raise that limit if the image is trusted"
+        )
+    try:
+        return to_rgb(image)
+    except (OSError, SyntaxError, ValueError) as error:  # PIL's errors for truncated or corrupt data
+        name = getattr(image, "filename", "") or "the image"
+        raise ValueError(f"Cannot decode {name}: {error}") from error
+
+
+def load_rgb(image, timeout: float | None = None) -> Image.Image:
+    """A path, URL or PIL image as the RGB image a dataset row gives training: `decode_rgb`, then turned upright as
+    its EXIF orientation says (as `datasets.Image` does)."""
+    if isinstance(image, (str, os.PathLike)):
+        if str(image).startswith(("http://", "https://")):
+            with urllib.request.urlopen(str(image), timeout=timeout) as response:
+                image = Image.open(io.BytesIO(response.read()))
+        elif not os.path.isfile(image):
+            raise FileNotFoundError(f"image {str(image)!r}: no such file")
+        else:
+            image = Image.open(image)
+    elif not isinstance(image, Image.Image):
+        raise TypeError(f"images must be paths, URLs or PIL images, got {type(image).__name__}")
+    image = decode_rgb(image)
+    ImageOps.exif_transpose(image, in_place=True)
+    return image
+
+
+def check_model_family(config, model_mapping, argument: str, name_or_path, expected: str) -> None:
+    """Refuse, in one line, a checkpoint whose config `model_mapping` (an Auto class's) does not take: transformers
+    would list every config class it knows."""
+    if type(config) not in model_mapping:
+        architectures = ", ".join(config.architectures or []) or type(config).__name__
+        raise ValueError(
+            f"{argument}={str(name_or_path)!r} holds a {config.model_type!r} model ({architectures}), not {expected}"
+        )
+
+
+def load_checked(load, argument: str, name_or_path, model_mapping, expected: str, config=None):
+    """`load()`, a from_pretrained or pipeline() call on `name_or_path`, after `check_model_family` on its `config`
+    (read from `name_or_path` when not given), and with a damaged weights file named (safetensors names none)."""
+    config = config or AutoConfig.from_pretrained(name_or_path)
+    check_model_family(config, model_mapping, argument, name_or_path, expected)
+    try:
+        return load()
+    except SafetensorError as error:
+        damaged = _unreadable_weights(name_or_path) or name_or_path
+        raise OSError(
+            f"{argument}={str(name_or_path)!r}: cannot read {damaged} ({error}): the file is damaged or incomplete, "
+            "save or download it again"
+        ) from error
+
+
+def _unreadable_weights(folder) -> str | None:
+    """The first safetensors file of a local folder whose header does not read; None for a Hub id."""
+    for path in sorted(Path(folder).glob("*.safetensors")) if os.path.isdir(folder) else ():
+        try:
+            safe_open(path, "pt")
+        except SafetensorError:
+            return str(path)
+    return None
+
+
+class AutoSpeaker(AutoModelForImageTextToText):
+    """The task's model class: `AutoModelForImageTextToText`, refusing in one line a folder of another family or
+    a damaged weights file."""
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        return load_checked(
+            lambda: super(AutoSpeaker, cls).from_pretrained(pretrained_model_name_or_path, *args, **kwargs),
+            "model",
+            pretrained_model_name_or_path,
+            MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING,
+            "a speaker (AutoModelForImageTextToText)",
+            kwargs.get("config"),
+        )
+
+
 class ArtEmisCaptioningPipeline(Pipeline):
     """Per image, a list of `num_return_sequences` dicts: `emotion` (the one the caption was made for, or None),
     `scores` ({emotion: probability}, when a classifier ran), `generated_text`, and `attention` when
-    `return_attention=True`: a float tensor (words, grid height, grid width), one map per word of the text."""
+    `return_attention=True`: one map per word of the text, (words, grid height, grid width) nested lists of floats
+    (JSON-ready), or a tensor with `return_tensors=True`."""
 
     _load_processor = False
     _load_image_processor = True
@@ -51,7 +172,10 @@ class ArtEmisCaptioningPipeline(Pipeline):
         """The model, tokenizer and image processor, plus this file and `custom_pipelines` (task REMOTE_TASK) for
         `pipeline(model=..., trust_remote_code=True)` where artemis_hf is not installed."""
         if TASK in getattr(self, "_registered_impl", {}):
-            self._registered_impl = {REMOTE_TASK: self._registered_impl[TASK]}
+            # Remote code names its model class by a transformers name: AutoSpeaker lives in artemis_hf.
+            self._registered_impl = {
+                REMOTE_TASK: {**self._registered_impl[TASK], "pt": (AutoModelForImageTextToText,)}
+            }
         super().save_pretrained(save_directory, **kwargs)
 
     @property
@@ -66,10 +190,11 @@ class ArtEmisCaptioningPipeline(Pipeline):
         max_new_tokens=None,
         num_return_sequences=None,
         return_attention=None,
+        return_tensors=None,
         generate_kwargs=None,
         timeout=None,
     ):
-        preprocess, forward = {}, {}
+        preprocess, forward, postprocess = {}, {}, {}
         if timeout is not None:
             preprocess["timeout"] = timeout
         if emotion is None and self._classifier is not None:
@@ -80,30 +205,46 @@ class ArtEmisCaptioningPipeline(Pipeline):
                     f"emotion must be one of {list(self.model.config.id2label.values())} or {AUTO!r}, got {emotion!r}"
                 )
             preprocess["emotion"] = emotion
-        generate_kwargs = dict(generate_kwargs or {})
-        for name, value in (
-            ("num_beams", num_beams),
-            ("temperature", temperature),
-            ("max_new_tokens", max_new_tokens),
-        ):
-            if value is not None:
-                generate_kwargs[name] = value
-        if temperature is not None:
-            generate_kwargs.setdefault("do_sample", True)  # a temperature means sampling (with beams: beam sampling)
-        if generate_kwargs:
-            forward["generate_kwargs"] = generate_kwargs
+        # generate() would fail on tensor internals (a division by zero, a negative dimension)
+        _check_positive("num_return_sequences", num_return_sequences)
         if num_return_sequences is not None:
             forward["num_return_sequences"] = num_return_sequences
+        generation = {
+            "num_beams": num_beams,
+            "temperature": temperature,
+            "max_new_tokens": max_new_tokens,
+            "return_attention": return_attention,
+            "return_tensors": return_tensors,
+            "generate_kwargs": generate_kwargs,
+        }
+        generation = {name: value for name, value in generation.items() if value is not None}
+        if not self.model.can_generate():
+            if generation:
+                logger.warning(f"A retrieving speaker copies training utterances: it ignores {', '.join(generation)}")
+            return preprocess, forward, postprocess
+
+        generate_kwargs = dict(generate_kwargs or {})
+        for name in ("num_beams", "temperature", "max_new_tokens"):
+            if name in generation:
+                generate_kwargs[name] = generation[name]
+        if temperature is not None:
+            generate_kwargs.setdefault("do_sample", True)  # a temperature means sampling (with beams: beam sampling)
+        _check_positive("num_beams", generate_kwargs.get("num_beams"))
+        if generate_kwargs:
+            forward["generate_kwargs"] = generate_kwargs
         if return_attention is not None:
             forward["return_attention"] = return_attention
-        return preprocess, forward, {}
+        if return_tensors is not None:
+            postprocess["return_tensors"] = return_tensors
+        return preprocess, forward, postprocess
 
     def __call__(self, images, **kwargs):
         """Caption `images`: a path, URL or PIL image, or a list of them (batched with `batch_size=`).
 
         Options: `emotion` (a label of the speaker, or "auto"), `num_beams`, `temperature` (turns sampling on),
-        `max_new_tokens`, `num_return_sequences`, `return_attention`, `generate_kwargs` (any other `generate()`
-        argument). Returns a list of `num_return_sequences` dicts per image.
+        `max_new_tokens`, `num_return_sequences`, `return_attention` (with `return_tensors` for tensors),
+        `generate_kwargs` (any other `generate()` argument); a retrieving speaker takes only the first and
+        `num_return_sequences`, and warns about the others. Returns a list of `num_return_sequences` dicts per image.
         """
         if kwargs.get("emotion", self._preprocess_params.get("emotion")) == AUTO:
             self._load_classifier()  # here, in this process, before any DataLoader worker starts
@@ -118,7 +259,14 @@ class ArtEmisCaptioningPipeline(Pipeline):
         if not isinstance(self._classifier, Pipeline):  # a name or path, loaded once
             from transformers import pipeline
 
-            self._classifier = pipeline("image-classification", model=self._classifier, device=self.device)
+            name_or_path = self._classifier
+            self._classifier = load_checked(
+                lambda: pipeline("image-classification", model=name_or_path, device=self.device),
+                "emotion_classifier",
+                name_or_path,
+                MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING,
+                "an image classifier (AutoModelForImageClassification)",
+            )
         names = [_label_key(name) for name in self._classifier.model.config.id2label.values()]
         unknown = [name for name in names if name not in self.labels]
         if unknown:
@@ -126,7 +274,7 @@ class ArtEmisCaptioningPipeline(Pipeline):
         self._to_speaker_label = torch.tensor([self.labels[name] for name in names])
 
     def preprocess(self, image, emotion=None, timeout=None):
-        image = load_image(image, timeout=timeout)
+        image = load_rgb(image, timeout=timeout)
         inputs = {
             "pixel_values": self.image_processor(images=image, return_tensors="pt")["pixel_values"].to(self.dtype)
         }
@@ -184,7 +332,7 @@ class ArtEmisCaptioningPipeline(Pipeline):
             )
         return outputs
 
-    def postprocess(self, model_outputs):
+    def postprocess(self, model_outputs, return_tensors=False):
         emotion_ids, scores = model_outputs["emotion_ids"], model_outputs["scores"]
         emotion = None if emotion_ids is None else self.model.config.id2label[int(emotion_ids[0])]
         common = {"emotion": emotion}
@@ -203,6 +351,7 @@ class ArtEmisCaptioningPipeline(Pipeline):
                 words = ~torch.isin(
                     ids[1:], torch.tensor(self.tokenizer.all_special_ids)
                 )  # the steps that wrote a word
-                result["attention"] = model_outputs["attention"][0, k][words]
+                attention = model_outputs["attention"][0, k][words]
+                result["attention"] = attention if return_tensors else attention.tolist()
             results.append(result)
         return results

@@ -4,8 +4,11 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
+from transformers.utils import logging
 
 from .configuration_text_emotion import TextEmotionLSTMConfig
+
+logger = logging.get_logger(__name__)
 
 
 class TextEmotionLSTMPreTrainedModel(PreTrainedModel):
@@ -54,10 +57,12 @@ class TextEmotionLSTMForSequenceClassification(TextEmotionLSTMPreTrainedModel):
     ) -> SequenceClassifierOutput:
         if attention_mask is None:
             attention_mask = (input_ids != self.config.pad_token_id).long()
-        if input_ids.shape[1] == 0:
-            raise ValueError(
-                "input_ids has no tokens: encode text with the model's tokenizer, which adds <sos> and <eos>"
-            )
+        # Here rather than in the tokenizer: the text-classification pipeline truncates only when asked to.
+        if input_ids.shape[1] > self.config.max_text_length:
+            logger.warning_once(f"Texts are truncated to max_text_length={self.config.max_text_length} tokens")
+            input_ids = input_ids[:, : self.config.max_text_length]
+            attention_mask = attention_mask[:, : self.config.max_text_length]
+        self._check_words(input_ids, attention_mask)
         embedded = self.dropout(self.embeddings(input_ids))  # (B, T, E)
         lengths = attention_mask.sum(dim=1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
@@ -78,3 +83,15 @@ class TextEmotionLSTMForSequenceClassification(TextEmotionLSTMPreTrainedModel):
             else:
                 loss = nn.functional.cross_entropy(logits, labels)
         return SequenceClassifierOutput(loss=loss, logits=logits)
+
+    def _check_words(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> None:
+        """Refuse rows without a word: an empty or punctuation-only text would get the emotion of the bias alone."""
+        specials = [self.config.pad_token_id, self.config.bos_token_id, self.config.eos_token_id]
+        specials = torch.tensor([token for token in specials if token is not None], device=input_ids.device)
+        words = attention_mask.bool() & ~torch.isin(input_ids, specials)
+        empty = (~words.any(dim=1)).nonzero().flatten().tolist()
+        if empty:
+            raise ValueError(
+                f"An empty or punctuation-only text has no emotion to read: input_ids rows {empty} hold no word, "
+                "only <sos>/<eos>/<pad>"
+            )
