@@ -21,7 +21,7 @@ from artemis_hf.emotions import EMOTIONS
 from artemis_hf.evaluation import bleu, cider, load_references, read_captions
 from artemis_hf.sampling import SampleArguments, sample
 from artemis_hf.training.arguments import SpeakerArguments, SpeakerTrainingArguments
-from artemis_hf.training.loop import HISTORY_FILENAME, latest_checkpoint
+from artemis_hf.training.checkpoints import HISTORY_FILENAME, latest_checkpoint
 
 pytest_plugins = ["speaker_fixtures"]
 pytestmark = pytest.mark.usefixtures("single_thread")
@@ -188,7 +188,7 @@ def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(speaker_releas
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    # Kill once the step-4 checkpoint is complete: save_state writes the registered objects (the loop's progress) last.
+    # Kill once the step-4 checkpoint is complete: its folder gets its name only when every file is written.
     deadline = time.time() + 90
     while time.time() < deadline and not (killed / "checkpoints" / "step-00000004").exists():
         time.sleep(0.01)

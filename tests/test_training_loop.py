@@ -1,6 +1,7 @@
 """The shared training loop on a toy task: it learns, resumes exactly after SIGKILL, and two processes take the
 same steps as one with the same global batch."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ from safetensors.torch import load_file
 from training_toy import ToyRegression, toy_arguments
 
 from artemis_hf.training import train
-from artemis_hf.training.loop import latest_checkpoint
+from artemis_hf.training.checkpoints import latest_checkpoint
 
 TOY_SCRIPT = str(Path(__file__).with_name("training_toy.py"))
 
@@ -38,10 +39,11 @@ def test_loss_falls_and_outputs_are_written(tmp_path):
 
 def test_early_stopping(tmp_path):
     # A learning rate of zero never improves on the first epoch's validation loss.
-    result = train(
-        ToyRegression(), toy_arguments(tmp_path, num_epochs=10, learning_rate=0.0, early_stopping_patience=2)
-    )
+    arguments = toy_arguments(tmp_path, num_epochs=10, learning_rate=0.0, early_stopping_patience=2)
+    result = train(ToyRegression(), arguments)
     assert result.stopped_early and len(result.history) == 3
+    resumed = train(ToyRegression(), dataclasses.replace(arguments, resume=True))
+    assert resumed.stopped_early and resumed.history == result.history  # a run that stopped early stays stopped
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path):

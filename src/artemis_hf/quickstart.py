@@ -70,6 +70,7 @@ def quickstart(args: QuickstartArguments) -> dict:
         TextEmotionArguments(embedding_dim=64, hidden_size=64),
         TrainingArguments(
             output_dir=str(output_dir / "text-emotion"),
+            overwrite_output_dir=True,  # the quickstart run again into the same folder replaces its models
             num_epochs=args.epochs,
             learning_rate=5e-3,
             lr_scheduler="constant",
@@ -90,6 +91,7 @@ def quickstart(args: QuickstartArguments) -> dict:
         SpeakerArguments(emotion_grounding=True, cache_features=True, **TINY_SPEAKER),
         SpeakerTrainingArguments(
             output_dir=str(output_dir / "speaker-sat"),
+            overwrite_output_dir=True,
             num_epochs=args.speaker_epochs,
             per_device_batch_size=64,
             learning_rate=3e-3,
@@ -100,7 +102,7 @@ def quickstart(args: QuickstartArguments) -> dict:
     train_speaker(
         release,
         SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64),
-        SpeakerTrainingArguments(output_dir=str(output_dir / "speaker-nn")),
+        SpeakerTrainingArguments(output_dir=str(output_dir / "speaker-nn"), overwrite_output_dir=True),
     )
     captions = [
         sample(

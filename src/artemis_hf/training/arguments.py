@@ -49,11 +49,16 @@ class TrainingArguments:
     )
     num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes."})
     checkpoint_every_steps: int | None = field(
-        default=None, metadata={"help": "Also save_state every N optimizer steps, not only after each epoch."}
+        default=None, metadata={"help": "Also save a checkpoint every N optimizer steps, not only after each epoch."}
     )
     keep_checkpoints: int = field(default=2, metadata={"help": "How many of the latest checkpoints to keep."})
     resume: bool = field(
-        default=False, metadata={"help": "Continue exactly from the latest checkpoint in output_dir."}
+        default=False,
+        metadata={"help": "Continue exactly from the latest checkpoint in output_dir (refused if of another run)."},
+    )
+    overwrite_output_dir: bool = field(
+        default=False,
+        metadata={"help": "Empty output_dir first when it holds a run; without it, such a folder is refused."},
     )
     max_steps: int | None = field(
         default=None, metadata={"help": "Stop after this many optimizer steps (smoke runs)."}
@@ -67,6 +72,8 @@ class TrainingArguments:
         for name in ("num_epochs", "per_device_batch_size", "gradient_accumulation_steps", "keep_checkpoints"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.resume and self.overwrite_output_dir:
+            raise ValueError("--resume continues the run in output_dir, --overwrite_output_dir replaces it: pass one")
 
 
 @dataclass

@@ -45,7 +45,8 @@ from ..models.image_emotion import (
     emotion_losses,
 )
 from .arguments import ImageEmotionArguments, TrainingArguments
-from .loop import HISTORY_FILENAME, TrainingTask, latest_checkpoint, train
+from .checkpoints import HISTORY_FILENAME, RUN_FILES, claim_output_dir, latest_checkpoint
+from .loop import TrainingTask, train
 
 logger = logging.getLogger(__name__)
 
@@ -295,6 +296,10 @@ def training_function(
     release: ReleaseArguments, arguments: ImageEmotionArguments, training_args: TrainingArguments
 ) -> dict:
     """Build the paintings config, run the phases, then evaluate the final model on the test split."""
+    output_dir = Path(training_args.output_dir)
+    phases_dir = output_dir / "phases"
+    if not training_args.resume:  # refused or emptied once, here: the last phase's folder holds the earlier ones
+        claim_output_dir(output_dir, training_args.overwrite_output_dir, (*RUN_FILES, phases_dir.name))
     csv_path, images_dir = release.resolve()
     if images_dir is None:
         raise ValueError(f"--images_dir is needed to train on images (csv: {csv_path})")
@@ -304,7 +309,6 @@ def training_function(
         raise ValueError(f"The paintings build of {csv_path} has no {missing} split(s) (splits: {list(splits)})")
     splits, coverage = keep_paintings_with_images(splits, SPLITS, images_dir, arguments.on_missing_image)
 
-    output_dir = Path(training_args.output_dir)
     phases = (
         plan_phases(arguments, training_args.num_epochs)
         if arguments.model == "deep"
@@ -313,7 +317,7 @@ def training_function(
     previous, results = None, []
     for index, phase in enumerate(phases):
         last = index == len(phases) - 1
-        phase_dir = output_dir if last else output_dir / "phases" / f"{index + 1:02d}-{phase.name}"
+        phase_dir = output_dir if last else phases_dir / f"{index + 1:02d}-{phase.name}"
         task = ImageEmotionTask(arguments, splits, phase, init_from=previous)
         previous = phase_dir
         if training_args.resume and not last and (phase_dir / HISTORY_FILENAME).is_file():
@@ -328,7 +332,11 @@ def training_function(
             train(
                 task,
                 dataclasses.replace(
-                    training_args, output_dir=str(phase_dir), num_epochs=phase.num_epochs, resume=resume
+                    training_args,
+                    output_dir=str(phase_dir),
+                    num_epochs=phase.num_epochs,
+                    resume=resume,
+                    overwrite_output_dir=False,
                 ),
             )
         )

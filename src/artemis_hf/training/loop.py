@@ -3,6 +3,8 @@
 A family plugs in through a `TrainingTask` (how to build the model and the batches, how to compute the loss, how to
 save). Losses are returned per item as (sum, count) pairs, so the loop can normalise by the count over the *global*
 batch: one process with batch 2B and two processes with batch B then take the same steps.
+
+Checkpoints (safetensors and JSON only) and what makes a folder hold a run are in `checkpoints.py`.
 """
 
 from __future__ import annotations
@@ -10,9 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 import torch
@@ -21,12 +21,19 @@ from accelerate.utils import DataLoaderConfiguration, set_seed
 from tqdm.auto import tqdm
 
 from .arguments import TrainingArguments
+from .checkpoints import (
+    ARGS_FILENAME,
+    CHECKPOINTS_DIR,
+    HISTORY_FILENAME,
+    NOT_FINGERPRINTED,
+    TrainingState,
+    claim_output_dir,
+    latest_checkpoint,
+    run_fingerprint,
+    save_checkpoint,
+)
 
 logger = logging.getLogger(__name__)
-
-CHECKPOINTS_DIR = "checkpoints"
-HISTORY_FILENAME = "log_history.json"
-ARGS_FILENAME = "training_args.json"
 
 
 class TrainingTask:
@@ -51,6 +58,17 @@ class TrainingTask:
     def save(self, model: torch.nn.Module, output_dir: Path) -> None:
         """Write the model (and its processor or tokenizer) with `save_pretrained`."""
         model.save_pretrained(output_dir)
+
+    def run_fingerprint(self) -> dict:
+        """The task's own settings that make its run, for the checkpoints' fingerprint: by default the fields of every
+        dataclass the task holds (the family's arguments), as `ClassName.field`."""
+        return {
+            f"{type(settings).__name__}.{name}": value
+            for settings in vars(self).values()
+            if is_dataclass(settings) and not isinstance(settings, type)
+            for name, value in asdict(settings).items()
+            if name not in NOT_FINGERPRINTED
+        }
 
 
 @dataclass
@@ -96,12 +114,22 @@ def make_accelerator(args: TrainingArguments) -> Accelerator:
 
 
 def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
-    """Train `task`'s model; the best model by validation loss is saved in `args.output_dir`."""
+    """Train `task`'s model; the best model by validation loss is saved in `args.output_dir`.
+
+    Without `args.resume`, a folder that holds a run is refused (or emptied first with `args.overwrite_output_dir`);
+    with it, the latest checkpoint must be of the same run, else nothing is written."""
     output_dir = Path(args.output_dir)
     accelerator = make_accelerator(args)
+    if args.resume:
+        resume_from = latest_checkpoint(output_dir)
+        if resume_from is None:
+            raise FileNotFoundError(f"--resume: no checkpoint in {output_dir / CHECKPOINTS_DIR}")
+    else:
+        claim_output_dir(output_dir, args.overwrite_output_dir)
     set_seed(args.seed)
     model = task.build_model()
     train_loader, validation_loader = task.get_dataloaders(args)
+    fingerprint = run_fingerprint(task, model, args, accelerator.num_processes, train_loader, validation_loader)
     optimizer = torch.optim.AdamW(
         task.parameter_groups(model, args), lr=args.learning_rate, weight_decay=args.weight_decay
     )
@@ -111,31 +139,31 @@ def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
     steps_per_epoch = math.ceil(len(train_loader) / args.gradient_accumulation_steps)
     scheduler = make_scheduler(optimizer, args, steps_per_epoch * args.num_epochs)
     progress = Progress()
-    accelerator.register_for_checkpointing(scheduler, progress)
+    state = TrainingState(accelerator, model, optimizer, scheduler, progress, fingerprint)
 
-    if accelerator.is_main_process:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / ARGS_FILENAME).write_text(json.dumps(asdict(args), indent=1))
     resumed_rng_state = None
     if args.resume:
-        resume_from = latest_checkpoint(output_dir)
-        if resume_from is None:
-            raise FileNotFoundError(f"--resume: no checkpoint in {output_dir / CHECKPOINTS_DIR}")
-        accelerator.load_state(str(resume_from))
+        state.load(resume_from)
         if progress.batches_done_in_epoch:  # a mid-epoch checkpoint: see the first batch below
             resumed_rng_state = torch.get_rng_state()
         logger.info("Resumed from %s (epoch %d, step %d)", resume_from, progress.epoch, progress.global_step)
+    if accelerator.is_main_process:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / ARGS_FILENAME).write_text(json.dumps(asdict(args), indent=1))
     if args.report_to:
         accelerator.init_trackers(output_dir.name, config={k: v for k, v in asdict(args).items() if v is not None})
 
-    stopped_early = False
     bar = tqdm(
         total=steps_per_epoch * args.num_epochs,
         initial=progress.global_step,
         desc="Training",
         disable=not accelerator.is_local_main_process,
     )
-    while progress.epoch < args.num_epochs and not _reached_max_steps(progress, args):
+    while (
+        progress.epoch < args.num_epochs
+        and not _reached_max_steps(progress, args)
+        and not _stopped_early(progress, args)
+    ):
         train_loader.set_epoch(progress.epoch)
         batches = (
             accelerator.skip_first_batches(train_loader, progress.batches_done_in_epoch)
@@ -169,7 +197,7 @@ def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
                 bar.update(1)
                 bar.set_postfix(loss=f"{progress.epoch_loss_sum / max(progress.epoch_loss_count, 1):.4f}")
                 if args.checkpoint_every_steps and progress.global_step % args.checkpoint_every_steps == 0:
-                    save_checkpoint(accelerator, output_dir, progress, args.keep_checkpoints)
+                    save_checkpoint(state, output_dir, args.keep_checkpoints)
                 if _reached_max_steps(progress, args):
                     break
 
@@ -195,24 +223,27 @@ def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
             progress.epochs_without_improvement += 1
         progress.epoch += 1
         progress.batches_done_in_epoch, progress.epoch_loss_sum, progress.epoch_loss_count = 0, 0.0, 0.0
-        save_checkpoint(accelerator, output_dir, progress, args.keep_checkpoints)
-        if (
-            args.early_stopping_patience is not None
-            and progress.epochs_without_improvement >= args.early_stopping_patience
-        ):
-            stopped_early = True
+        save_checkpoint(state, output_dir, args.keep_checkpoints)
+        if _stopped_early(progress, args):
             logger.info("Early stop: no better validation loss for %d epochs", progress.epochs_without_improvement)
-            break
     bar.close()
     accelerator.end_training()
     if accelerator.is_main_process:
         (output_dir / HISTORY_FILENAME).write_text(json.dumps(progress.history, indent=1))
         plot_losses(progress.history, output_dir / "loss_curve.png")
-    return TrainingResult(output_dir, progress.best_validation_loss, progress.history, stopped_early)
+    return TrainingResult(output_dir, progress.best_validation_loss, progress.history, _stopped_early(progress, args))
 
 
 def _reached_max_steps(progress: Progress, args: TrainingArguments) -> bool:
     return args.max_steps is not None and progress.global_step >= args.max_steps
+
+
+def _stopped_early(progress: Progress, args: TrainingArguments) -> bool:
+    """Checked before each epoch too: a resumed run that had stopped early stays stopped."""
+    return (
+        args.early_stopping_patience is not None
+        and progress.epochs_without_improvement >= args.early_stopping_patience
+    )
 
 
 @torch.no_grad()
@@ -238,32 +269,6 @@ def make_scheduler(optimizer, args: TrainingArguments, total_steps: int):
 
     name = {"cosine": "cosine", "linear": "linear", "constant": "constant_with_warmup"}[args.lr_scheduler]
     return get_scheduler(name, optimizer, num_warmup_steps=args.warmup_steps, num_training_steps=max(1, total_steps))
-
-
-def save_checkpoint(accelerator: Accelerator, output_dir: Path, progress: Progress, keep: int) -> None:
-    """`save_state` (model, optimizer, scheduler, RNG states, progress) into checkpoints/step-N; keep the latest `keep`."""
-    folder = output_dir / CHECKPOINTS_DIR / f"step-{progress.global_step:08d}"
-    partial = folder.with_name(folder.name + ".partial")  # renamed when complete: a kill mid-save leaves no checkpoint
-    accelerator.save_state(str(partial))
-    accelerator.wait_for_everyone()
-    if accelerator.is_main_process:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(partial, folder)
-        for old in checkpoints(output_dir)[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
-    accelerator.wait_for_everyone()
-
-
-def checkpoints(output_dir: Path) -> list[Path]:
-    """Complete checkpoints, oldest first."""
-    return sorted(
-        path for path in (Path(output_dir) / CHECKPOINTS_DIR).glob("step-*") if not path.name.endswith(".partial")
-    )
-
-
-def latest_checkpoint(output_dir: Path) -> Path | None:
-    folders = checkpoints(output_dir)
-    return folders[-1] if folders else None
 
 
 def plot_losses(history: list[dict], path: Path) -> None:

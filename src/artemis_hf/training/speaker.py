@@ -35,6 +35,7 @@ from ..models.speaker_sat import SpeakerSATConfig, SpeakerSATForConditionalGener
 from ..models.speaker_sat.modeling_speaker_sat import IGNORE_INDEX
 from ..pipelines.captioning import TASK, ArtEmisCaptioningPipeline
 from .arguments import SpeakerArguments, SpeakerTrainingArguments, TrainingArguments
+from .checkpoints import claim_output_dir
 from .loop import TrainingResult, TrainingTask, train
 
 logger = logging.getLogger(__name__)
@@ -218,6 +219,12 @@ def training_function(
     """`artemis-hf train speaker`: the SAT speaker on the shared loop, or the nearest-neighbour speaker's index (built
     by the main process alone when launched on several)."""
     if args.arch == "nn":
+        if training_args.resume:
+            raise ValueError(
+                "--resume: the nearest-neighbour speaker is built in one pass; there is nothing to resume"
+            )
+        # As the loop does for the other families: never write over another run without --overwrite_output_dir.
+        claim_output_dir(Path(training_args.output_dir), training_args.overwrite_output_dir)
         if not PartialState().is_main_process:
             return None
         model = build_nn_speaker(
