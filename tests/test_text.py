@@ -1,7 +1,7 @@
 import pyarrow as pa
 import pytest
 
-from artemis_hf.data import text
+from artemis_hf.data import reference_text, text
 
 UTTERANCES = [
     "The sky's colours don't stop, it's like a DREAM!",
@@ -62,3 +62,22 @@ def test_simile_phrases_are_the_reference_list():
     assert len(text.SIMILE_PHRASES) == 13 and "resembling" in text.SIMILE_PHRASES
     mask = text.has_simile(pa.array(["It LOOKS LIKE rain", "a plain sky", "this resembles a face"]))
     assert mask.tolist() == [True, False, True]
+
+
+def test_reference_tokens_are_nltks_per_utterance_whatever_else_is_in_the_column():
+    # Distinct chunks of the whole column go through nltk in one call: each row must come out as if alone.
+    utterances = [
+        *UTTERANCES,
+        "''Quoted'' twice, \"double\" and 'single' words; the man's hat & (a) coat",
+        "It's a 'lone' boat... I'd say gonna cannot wanna—maybe “so” ’tis",
+        "colours of lillypads",
+    ]
+    together = reference_text.reference_tokens(pa.array(utterances)).to_pylist()
+    assert together == [reference_text.reference_tokens(pa.array([u])).to_pylist()[0] for u in utterances]
+    assert together[0][:6] == ["the", "sky", "'s", "colors", "do", "not"]  # manual dictionary: colours -> colors
+    assert together[-1] == ["colors", "of", "lily", "pads"]
+
+
+def test_reference_speller_corrects_up_to_two_edits_outside_glove():
+    fixes = reference_text.ReferenceSpeller().corrections(["beatiful", "peice", "chiaroscuro", "painting", "xqzvw"])
+    assert fixes == {"beatiful": "beautiful", "peice": "price"}  # two edits, as the reference (wrongly) does

@@ -109,7 +109,10 @@ def stats(release: ReleaseArguments, options: PreprocessOptions, args: StatsArgu
 
     csv_path, images_dir = release.resolve()
     figures = write_statistics(
-        prepare_release(csv_path, images_dir, options), args.output_dir, spell_check=options.spell_check
+        prepare_release(csv_path, images_dir, options),
+        args.output_dir,
+        spell_check=options.spell_check,
+        text_normalization=options.text_normalization,
     )
     print(format_table(figures))
     print(f"statistics.json, emotion_distribution.png and emotion_by_style.png written to {args.output_dir}")

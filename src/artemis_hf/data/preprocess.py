@@ -18,7 +18,8 @@ import pyarrow.compute as pc
 
 from .. import emotions
 from .images import check_images, index_images
-from .options import PreprocessOptions
+from .options import PreprocessOptions, TextNormalization
+from .reference_text import ReferenceSpeller, reference_tokens
 from .release import MAX_ERRORS_SHOWN, RELEASE_COLUMNS, ReleaseFormatError, Report, read_release
 from .splits import REST_SPLIT, SPLITS, split_paintings
 from .text import UNK_TOKEN, SpellChecker, build_tokenizer, map_tokens, tokenize, word_counts
@@ -162,18 +163,27 @@ def _paintings(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def spelled_tokens(
-    utterances: pd.Series, spell_check: bool = True, spell_checker: SpellChecker | None = None
+    utterances: pd.Series,
+    spell_check: bool = True,
+    spell_checker: SpellChecker | ReferenceSpeller | None = None,
+    text_normalization: TextNormalization = "clean",
 ) -> tuple[pa.ListArray, dict[str, str]]:
-    """Clean, tokenize and (optionally) spell-correct utterances; returns the tokens and the corrections made."""
-    tokens = tokenize(pa.array(utterances, pa.string()))
+    """Clean, tokenize and (optionally) spell-correct utterances; returns the tokens and the corrections made.
+
+    `spell_checker` must be of the mode's kind (`ReferenceSpeller` for "reference", `SpellChecker` for "clean")."""
+    reference = text_normalization == "reference"
+    tokens = (reference_tokens if reference else tokenize)(pa.array(utterances, pa.string()))
     if not spell_check:
         return tokens, {}
-    corrections = (spell_checker or SpellChecker()).corrections(word_counts(tokens))
+    spell_checker = spell_checker or (ReferenceSpeller() if reference else SpellChecker())
+    corrections = spell_checker.corrections(word_counts(tokens))
     return map_tokens(tokens, corrections), corrections
 
 
 def deep_nets(
-    prepared: PreparedRelease, options: PreprocessOptions | None = None, spell_checker: SpellChecker | None = None
+    prepared: PreparedRelease,
+    options: PreprocessOptions | None = None,
+    spell_checker: SpellChecker | ReferenceSpeller | None = None,
 ) -> DeepNetsRelease:
     """The reference "for deep nets" preprocessing: clean and spell, move high-repetition paintings to `rest`, drop
     too long and too short utterances, and replace words rarer than `min_word_frequency` in train with `<unk>`."""
@@ -187,7 +197,9 @@ def deep_nets(
         frame.loc[to_rest, "split"] = REST_SPLIT
         figures["rest"] = {"paintings": int(frame.loc[to_rest, "painting_id"].nunique()), "rows": int(to_rest.sum())}
 
-    tokens, corrections = spelled_tokens(frame["utterance"], options.spell_check, spell_checker)
+    tokens, corrections = spelled_tokens(
+        frame["utterance"], options.spell_check, spell_checker, options.text_normalization
+    )
     figures["spelling_corrections"] = len(corrections)
     lengths = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
 

@@ -12,15 +12,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import emotions
+from .options import TextNormalization
 from .preprocess import PreparedRelease, spelled_tokens
 from .text import has_simile
 
 
-def release_statistics(prepared: PreparedRelease, spell_check: bool = True) -> dict:
+def release_statistics(
+    prepared: PreparedRelease, spell_check: bool = True, text_normalization: TextNormalization = "clean"
+) -> dict:
     """Annotations, paintings, annotators per painting, utterance lengths, vocabulary, emotion and sentiment shares,
     paintings with both positive and negative responses or a majority emotion, and the share of similes."""
     frame, paintings = prepared.annotations, prepared.paintings
-    tokens, _ = spelled_tokens(frame["utterance"], spell_check)
+    tokens, _ = spelled_tokens(frame["utterance"], spell_check, text_normalization=text_normalization)
     lengths = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
     counts = (
         np.stack(paintings["emotion_histogram"].to_numpy()) if len(paintings) else np.zeros((0, emotions.NUM_EMOTIONS))
@@ -130,9 +133,14 @@ def plot_statistics(prepared: PreparedRelease, output_dir: str | os.PathLike) ->
     return paths
 
 
-def write_statistics(prepared: PreparedRelease, output_dir: str | os.PathLike, spell_check: bool = True) -> dict:
+def write_statistics(
+    prepared: PreparedRelease,
+    output_dir: str | os.PathLike,
+    spell_check: bool = True,
+    text_normalization: TextNormalization = "clean",
+) -> dict:
     """Compute, save statistics.json and the plots in `output_dir`, and return the figures."""
-    statistics = release_statistics(prepared, spell_check)
+    statistics = release_statistics(prepared, spell_check, text_normalization)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "statistics.json").write_text(json.dumps(statistics, indent=1))
