@@ -48,5 +48,6 @@ def test_a_deep_nets_build_in_reference_mode_has_the_reference_tokens(real_sampl
     build = build_artemis(csv_path, config="deep-nets", options=options, cache_dir=str(tmp_path))
     built = [(row["utterance"], row["utterance_spelled"]) for split in build.dataset.values() for row in split]
     assert len(built) > 10_000  # all but the length filter's rows
+    assert build.report["deep_nets"]["text_normalization"] == "reference"  # the report says which mode made the tokens
     identical = sum(spelled.split() == expected[utterance] for utterance, spelled in built) / len(built)
     assert identical >= MIN_IDENTICAL_SHARE

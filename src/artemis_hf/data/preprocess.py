@@ -200,6 +200,7 @@ def deep_nets(
     tokens, corrections = spelled_tokens(
         frame["utterance"], options.spell_check, spell_checker, options.text_normalization
     )
+    figures["text_normalization"] = options.text_normalization
     figures["spelling_corrections"] = len(corrections)
     lengths = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
 
