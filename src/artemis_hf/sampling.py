@@ -70,12 +70,11 @@ def sample(release: ReleaseArguments, args: SampleArguments) -> Path:
     """Caption every painting of `args.split`; returns the JSON lines file."""
     # Imported here, so that `artemis-hf sample --help` does not wait for torch and transformers.
     from tqdm.auto import tqdm
-    from transformers import AutoConfig, pipeline
-    from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING
+    from transformers import pipeline
     from transformers.pipelines.pt_utils import KeyDataset
 
     from .data.paintings import keep_paintings_with_images, load_speaker_data, paintings_of
-    from .pipelines.captioning import AUTO, TASK, check_model_family
+    from .pipelines.captioning import AUTO, TASK, speaker_config
 
     dataset = load_speaker_data(release).dataset
     if args.split not in dataset:
@@ -92,8 +91,7 @@ def sample(release: ReleaseArguments, args: SampleArguments) -> Path:
     )
 
     # A folder of another family is named here in one line; inside pipeline() transformers would bury it.
-    config = AutoConfig.from_pretrained(args.model, trust_remote_code=args.trust_remote_code)
-    check_model_family(config, MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING, "--model", args.model, "a speaker")
+    config = speaker_config(args.model, "--model", trust_remote_code=args.trust_remote_code)
     if args.emotion_classifier is None and getattr(config, "emotion_classifier_name_or_path", None) is None:
         if args.emotion == AUTO:
             raise ValueError(

@@ -214,15 +214,9 @@ def check_speaker_folder(model_dir: str | os.PathLike) -> None:
     """Caption metrics belong in a speaker's eval_results.json: refuse a folder that holds no model, or another kind."""
     if not Path(model_dir, "config.json").is_file():
         raise FileNotFoundError(f"model_dir={str(model_dir)!r} holds no config.json: expected a speaker's folder")
-    from transformers import AutoConfig
-    from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING
+    from ..pipelines.captioning import speaker_config
 
-    from ..pipelines.captioning import check_model_family
-
-    config = AutoConfig.from_pretrained(model_dir)
-    check_model_family(
-        config, MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING, "model_dir", model_dir, "a speaker (AutoModelForImageTextToText)"
-    )
+    speaker_config(model_dir, "model_dir")
 
 
 def compare(

@@ -110,6 +110,16 @@ def check_model_family(config, model_mapping, argument: str, name_or_path, expec
         )
 
 
+SPEAKER = "a speaker (AutoModelForImageTextToText)"
+
+
+def speaker_config(name_or_path, argument: str, **config_kwargs):
+    """The config of a speaker checkpoint, read and checked before anything loads its weights."""
+    config = AutoConfig.from_pretrained(name_or_path, **config_kwargs)
+    check_model_family(config, MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING, argument, name_or_path, SPEAKER)
+    return config
+
+
 def load_checked(load, argument: str, name_or_path, model_mapping, expected: str, config=None):
     """`load()`, a from_pretrained or pipeline() call on `name_or_path`, after `check_model_family` on its `config`
     (read from `name_or_path` when not given), and with a damaged weights file named (safetensors names none)."""
@@ -146,7 +156,7 @@ class AutoSpeaker(AutoModelForImageTextToText):
             "model",
             pretrained_model_name_or_path,
             MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING,
-            "a speaker (AutoModelForImageTextToText)",
+            SPEAKER,
             kwargs.get("config"),
         )
 
