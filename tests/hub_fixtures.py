@@ -56,7 +56,7 @@ os.environ.update(
     HF_HUB_DISABLE_XET="1",  # else uploads ask the server for a Xet token
     HF_HUB_DISABLE_TELEMETRY="1",
 )
-TOKEN = "hf_local_hub_dummy_token"  # any token will do; the `hub` fixture sets HF_TOKEN to it
+TOKEN = "hf_local_hub_dummy_token"  # the one token the server accepts; the `hub` fixture sets HF_TOKEN to it
 
 
 def pytest_unconfigure(config):
@@ -91,7 +91,7 @@ def local_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
             f"pytest runs conftest.py before it imports the plugins its `pytest_plugins` names: make "
             f"`import {__name__}` the first import of conftest.py."
         )
-    server = HubServer(tmp_path_factory.mktemp("hub"), port=PORT).start()
+    server = HubServer(tmp_path_factory.mktemp("hub"), port=PORT, tokens={TOKEN}).start()
     yield LocalHub(server, api=HfApi(endpoint=ENDPOINT, token=TOKEN))
     server.stop()
 
