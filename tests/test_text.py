@@ -23,7 +23,7 @@ def test_cleaning_expands_contractions_and_strips_punctuation():
 def test_tokenizer_sees_the_tokens_the_data_layer_made():
     tokens = text.tokenize(pa.array(UTTERANCES))
     vocabulary = sorted(text.word_counts(tokens))
-    tokenizer = text.build_tokenizer(vocabulary[::2])  # half the words: the rest must become <unk>
+    tokenizer = text.build_tokenizer(vocabulary[::2], "clean")  # half the words: the rest must become <unk>
     vocab = tokenizer.get_vocab()
     for utterance, words in zip(UTTERANCES, tokens.to_pylist()):
         expected = [vocab.get(word, vocab[text.UNK_TOKEN]) for word in words]
@@ -31,10 +31,11 @@ def test_tokenizer_sees_the_tokens_the_data_layer_made():
     assert [tokenizer.convert_ids_to_tokens(i) for i in range(4)] == list(text.SPECIAL_TOKENS)
 
 
-def test_tokenizer_round_trips_through_tokenizer_json(tmp_path):
-    tokenizer = text.build_tokenizer(["red", "sky"])
+@pytest.mark.parametrize("text_normalization", ["reference", "clean"])
+def test_tokenizer_round_trips_through_tokenizer_json(tmp_path, text_normalization):
+    tokenizer = text.build_tokenizer(["red", "sky"], text_normalization)
     tokenizer.backend_tokenizer.save(str(tmp_path / "tokenizer.json"))
-    loaded = text.load_tokenizer(str(tmp_path / "tokenizer.json"))
+    loaded = text.load_tokenizer(str(tmp_path / "tokenizer.json"), text_normalization)
     assert loaded("Red SKY, blue!")["input_ids"] == tokenizer("Red SKY, blue!")["input_ids"] == [1, 4, 5, 3, 2]
     assert loaded.pad_token_id == 0 and loaded.unk_token_id == 3
 

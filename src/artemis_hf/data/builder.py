@@ -223,7 +223,7 @@ def build_artemis(
     if config == "deep-nets":
         from .text import load_tokenizer
 
-        tokenizer = load_tokenizer(os.path.join(builder.cache_dir, TOKENIZER_FILENAME))
+        tokenizer = load_tokenizer(os.path.join(builder.cache_dir, TOKENIZER_FILENAME), options.text_normalization)
     return ArtEmisBuild(dataset, report, tokenizer, builder.cache_dir)
 
 

@@ -13,7 +13,7 @@ import datasets
 import pyarrow.parquet as pq
 from datasets.table import embed_table_storage
 
-from .builder import CONFIG_NAMES, REPORT_FILENAME, TOKENIZER_FILENAME, build_artemis
+from .builder import CONFIG_NAMES, REPORT_FILENAME, build_artemis
 from .preprocess import PreprocessOptions
 
 logger = logging.getLogger(__name__)
@@ -64,8 +64,8 @@ def export_artemis(
             _write_split(dataset, config_dir, split, embed_images and "image" in dataset.features)
             data_files.append({"split": split, "path": f"{config}/{split}-*.parquet"})
         (config_dir / REPORT_FILENAME).write_text(json.dumps(build.report, indent=1))
-        if build.tokenizer is not None:
-            build.tokenizer.backend_tokenizer.save(str(config_dir / TOKENIZER_FILENAME))
+        if build.tokenizer is not None:  # loads with AutoTokenizer.from_pretrained(repo, subfolder=config)
+            build.tokenizer.save_pretrained(config_dir)
         card_configs.append(
             {"config_name": config, "data_files": data_files, **({"default": True} if config == "deep-nets" else {})}
         )

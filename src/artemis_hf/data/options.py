@@ -8,6 +8,8 @@ from typing import Literal
 from .splits import DEFAULT_FRACTIONS, DEFAULT_SEED
 
 TextNormalization = Literal["reference", "clean"]
+# The reference's tokens, as published vocabularies, figures and checkpoints assume.
+DEFAULT_TEXT_NORMALIZATION: TextNormalization = "reference"
 
 
 @dataclass
@@ -38,15 +40,12 @@ class PreprocessOptions:
     drop_missing_images: bool = field(
         default=False, metadata={"help": "Drop (and count) paintings without a readable image."}
     )
-    # Not yet the default: tokenizer.json reproduces 'clean' only, and a model must see on raw text the tokens it
-    # was trained on. 'reference' becomes the default once the tokenizer reproduces it too (issue 17).
     text_normalization: TextNormalization = field(
-        default="clean",
+        default=DEFAULT_TEXT_NORMALIZATION,
         metadata={
             "help": "How utterances become tokens. 'reference': token for token as the reference code (published "
             "vocabularies, figures and checkpoints assume it): its dictionaries, nltk's tokens (punctuation such as "
-            "'s ( ) & `` kept), SymSpell up to two edits outside GloVe-6B's vocabulary; the saved tokenizer.json does "
-            "not reproduce it yet. 'clean': curly apostrophes expanded, no punctuation tokens, one-edit spelling "
+            "'s ( ) & `` kept), SymSpell up to two edits outside GloVe-6B's vocabulary. 'clean': curly apostrophes expanded, no punctuation tokens, one-edit spelling "
             "outside a large English word list."
         },
     )

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from .. import emotions
 from .images import check_images, index_images
-from .options import PreprocessOptions, TextNormalization
+from .options import DEFAULT_TEXT_NORMALIZATION, PreprocessOptions, TextNormalization
 from .reference_text import ReferenceSpeller, reference_tokens
 from .release import MAX_ERRORS_SHOWN, RELEASE_COLUMNS, ReleaseFormatError, Report, read_release
 from .splits import REST_SPLIT, SPLITS, split_paintings
@@ -166,7 +166,7 @@ def spelled_tokens(
     utterances: pd.Series,
     spell_check: bool = True,
     spell_checker: SpellChecker | ReferenceSpeller | None = None,
-    text_normalization: TextNormalization = "clean",
+    text_normalization: TextNormalization = DEFAULT_TEXT_NORMALIZATION,
 ) -> tuple[pa.ListArray, dict[str, str]]:
     """Clean, tokenize and (optionally) spell-correct utterances; returns the tokens and the corrections made.
 
@@ -229,7 +229,7 @@ def deep_nets(
     vocabulary = sorted(
         (w for w, n in train_counts.items() if n >= options.min_word_frequency), key=lambda w: (-train_counts[w], w)
     )
-    tokenizer = build_tokenizer(vocabulary)
+    tokenizer = build_tokenizer(vocabulary, options.text_normalization)
     known = set(vocabulary)
     rare = {word: UNK_TOKEN for word in word_counts(tokens) if word not in known}
     unk_tokens = map_tokens(tokens, rare)

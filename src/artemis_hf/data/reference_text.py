@@ -1,9 +1,8 @@
 """The reference's text normalisation (optas/artemis `tokenize_and_spell`), reproduced token for token, column-wise.
 
-Published vocabularies, figures and checkpoints were computed on the reference's tokens
-(`text_normalization="reference"`; not yet the default, see `PreprocessOptions`). Its steps, in its order: whole-sentence fixes, lowercase, unquote 'words',
-expand contractions (its table, matched anywhere in the text), its punctuation to spaces, nltk's Treebank word
-tokenizer, its manual word dictionary, then SymSpell for words outside GloVe-6B's vocabulary and its whitelist.
+Published vocabularies, figures and checkpoints were computed on the reference's tokens (`text_normalization=
+"reference"`). Its steps (see `reference_normalization.ReferenceNormalizer`, which applies them to one utterance), then
+SymSpell for words outside GloVe-6B's vocabulary and its whitelist.
 Its data (dictionaries, word lists) ships in `reference/` under its MIT licence (see `reference/NOTICE`).
 
 Speed: every step runs once per distinct utterance, chunk or word, never per row.
@@ -15,16 +14,15 @@ import functools
 import importlib.resources
 import json
 import lzma
-import re
 from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# The reference's punctuation-to-space set, taken literally from its code (`\-` there is a backslash and a hyphen).
-PUNCTUATION_TO_SPACE = ".?!,:;/\\-~*_=[–]{}$^@|%#<—>"
-# Its unquoting: a word between two of ' | " loses them (Python's \w, which RE2 spells as the classes below).
+from .reference_normalization import ReferenceNormalizer, word_tokenize
+
+# The reference's unquoting (`reference_normalization.QUOTED_WORD`) in RE2, which spells Python's \w as these classes.
 QUOTED_WORD = r"['|\"]([\p{L}\p{N}_]+)['|\"]"
 # nltk's tokenizer acts within space-separated chunks (it pads each text with spaces, and a `"` opens a quote both at
 # the start and after a space), so the distinct chunks of the whole column are tokenized in one call, joined by a
@@ -32,9 +30,6 @@ QUOTED_WORD = r"['|\"]([\p{L}\p{N}_]+)['|\"]"
 # chunk's start it closes one; utterances with `''` are tokenized whole.
 WHOLE_UTTERANCE = "''"
 CHUNK_MARKER = "CHUNKBOUNDARY"
-# The reference ran nltk 3.4.5, whose word_tokenize split an opening quote only from a one-letter word ("'a" but not
-# "'artist"); later nltk versions split it from any word. This is that version's rule, the only one that changed.
-NLTK_345_OPEN_SINGLE_QUOTE = (re.compile(r"(?i)(\')(?!re|ve|ll|m|t|s|d)(\w)\b", re.U), r"\1 \2")
 
 
 @functools.lru_cache(maxsize=1)
@@ -53,29 +48,15 @@ def _read_xz_lines(name: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _word_tokenizer():
-    from nltk.tokenize import NLTKWordTokenizer
-
-    tokenizer = NLTKWordTokenizer()
-    tokenizer.STARTING_QUOTES = [*NLTKWordTokenizer.STARTING_QUOTES[:-1], NLTK_345_OPEN_SINGLE_QUOTE]
-    return tokenizer
+def reference_normalizer() -> ReferenceNormalizer:
+    """The reference's normalisation with its tables, as `ArtEmisTokenizer` applies it to one utterance."""
+    return ReferenceNormalizer.from_file(reference_tables_file())
 
 
-def word_tokenize(text: str) -> list[str]:
-    """nltk's `word_tokenize(text, preserve_line=True)` as the reference ran it (nltk 3.4.5)."""
-    return _word_tokenizer().tokenize(text)
-
-
-@functools.lru_cache(maxsize=1)
-def _contraction_expander():
-    contractions = reference_data()["contractions"]
-    # One alternation in the table's order, no word boundaries, case-insensitive: exactly what the reference matches.
-    pattern = re.compile("|".join(map(re.escape, contractions)), re.IGNORECASE | re.DOTALL)
-
-    def expand(text: str) -> str:
-        return pattern.sub(lambda m: (contractions.get(m[0]) or contractions[m[0].lower()]).lower(), text)
-
-    return expand
+def reference_tables_file() -> str:
+    """The path of `reference/dictionaries.json`, whose sentence, word and contraction tables the normaliser reads."""
+    # A package installed from a wheel or in editable mode is a folder on disk, so the resource is a real file.
+    return str(_data_file("dictionaries.json"))
 
 
 def reference_tokens(utterances: pa.Array | pa.ChunkedArray) -> pa.ListArray:
@@ -103,22 +84,26 @@ def reference_tokens(utterances: pa.Array | pa.ChunkedArray) -> pa.ListArray:
 
 def _tokenize_chunks(chunks: list[str]) -> list[list[str]]:
     """Contractions, punctuation to spaces, nltk and the manual word dictionary for each chunk, nltk in one call."""
-    expand, words = _contraction_expander(), reference_data()["tokens"]
-    to_space = str.maketrans(PUNCTUATION_TO_SPACE, " " * len(PUNCTUATION_TO_SPACE))
-    cleaned = [(expand(chunk) if "'" in chunk else chunk).translate(to_space) for chunk in chunks]
+    normalizer = reference_normalizer()
+    cleaned = [normalizer.clean(chunk) for chunk in chunks]
     # A chunk that starts with `''` would follow a space when joined: it is tokenized alone.
     alone = [chunk.startswith(WHOLE_UTTERANCE) for chunk in cleaned]
     tokens = word_tokenize(f" {CHUNK_MARKER} ".join(c for c, a in zip(cleaned, alone) if not a))
     bounds = [-1, *(index for index, token in enumerate(tokens) if token == CHUNK_MARKER), len(tokens)]
     joined = (tokens[start + 1 : end] for start, end in zip(bounds, bounds[1:]))
-    return [
-        [word for token in (word_tokenize(c) if a else next(joined)) for word in _as_list(words.get(token, token))]
-        for c, a in zip(cleaned, alone)
-    ]
+    return [normalizer.map_words(word_tokenize(c) if a else next(joined)) for c, a in zip(cleaned, alone)]
 
 
-def _as_list(replacement: str | list[str]) -> list[str]:
-    return replacement if isinstance(replacement, list) else [replacement]
+@functools.lru_cache(maxsize=1)
+def _reference_symspell(max_edit_distance: int):
+    # Built on the first unknown word, once per process (3-5 s): text within GloVe's vocabulary never pays for it.
+    from symspellpy import SymSpell
+
+    symspell = SymSpell(max_dictionary_edit_distance=max_edit_distance)
+    for line in _read_xz_lines("symspell_frequency_dictionary_en_82_765.txt.xz"):
+        term, count = line.split()
+        symspell.create_dictionary_entry(term, int(count))
+    return symspell
 
 
 class ReferenceSpeller:
@@ -132,14 +117,12 @@ class ReferenceSpeller:
     max_edit_distance = 2
 
     def __init__(self):
-        from symspellpy import SymSpell
-
-        self.symspell = SymSpell(max_dictionary_edit_distance=self.max_edit_distance)
-        for line in _read_xz_lines("symspell_frequency_dictionary_en_82_765.txt.xz"):
-            term, count = line.split()
-            self.symspell.create_dictionary_entry(term, int(count))
         self.known_words = set(_read_xz_lines("glove_6b_vocabulary.txt.xz"))
         self.known_words.update(reference_data()["known_words"])
+
+    @property
+    def symspell(self):
+        return _reference_symspell(self.max_edit_distance)
 
     def corrections(self, words: Iterable[str]) -> dict[str, str]:
         """{word: correction} for the given distinct words that are unknown and have a dictionary word nearby."""

@@ -12,13 +12,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import emotions
-from .options import TextNormalization
+from .options import DEFAULT_TEXT_NORMALIZATION, TextNormalization
 from .preprocess import PreparedRelease, spelled_tokens
 from .text import has_simile
 
 
 def release_statistics(
-    prepared: PreparedRelease, spell_check: bool = True, text_normalization: TextNormalization = "clean"
+    prepared: PreparedRelease,
+    spell_check: bool = True,
+    text_normalization: TextNormalization = DEFAULT_TEXT_NORMALIZATION,
 ) -> dict:
     """Annotations, paintings, annotators per painting, utterance lengths, vocabulary, emotion and sentiment shares,
     paintings with both positive and negative responses or a majority emotion, and the share of similes."""
@@ -137,7 +139,7 @@ def write_statistics(
     prepared: PreparedRelease,
     output_dir: str | os.PathLike,
     spell_check: bool = True,
-    text_normalization: TextNormalization = "clean",
+    text_normalization: TextNormalization = DEFAULT_TEXT_NORMALIZATION,
 ) -> dict:
     """Compute, save statistics.json and the plots in `output_dir`, and return the figures."""
     statistics = release_statistics(prepared, spell_check, text_normalization)

@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .options import DEFAULT_TEXT_NORMALIZATION, TextNormalization
+
 # Phrases that mark a simile or metaphor, as in the reference analysis: a caption "has a simile" when its lowercased
 # text contains one of them as a plain substring (20.9% of all ArtEmis utterances do).
 SIMILE_PHRASES: tuple[str, ...] = (
@@ -160,10 +162,12 @@ def _wordfreq_words() -> set[str]:
     return set(_wordfreq_words_frozen())
 
 
-def build_tokenizer(vocabulary: Iterable[str]):
-    """A word-level `PreTrainedTokenizerFast` whose normalizer repeats `clean_utterances` rule for rule.
+def build_tokenizer(vocabulary: Iterable[str], text_normalization: TextNormalization = DEFAULT_TEXT_NORMALIZATION):
+    """A word-level `PreTrainedTokenizerFast` that normalises raw text as the dataset build did in `text_normalization`.
 
     Ids 0-3 are `<pad> <sos> <eos> <unk>`; the given words follow in order. Encoding adds `<sos>` ... `<eos>`.
+    "clean": the normalizer repeats `clean_utterances` rule for rule, so tokenizer.json alone suffices.
+    "reference": an `ArtEmisTokenizer`, which runs the reference's steps in Python before splitting on spaces.
     """
     from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers, processors
     from tokenizers.models import WordLevel
@@ -173,32 +177,41 @@ def build_tokenizer(vocabulary: Iterable[str]):
     if len(vocab) != len(SPECIAL_TOKENS) + len(words):
         raise ValueError("vocabulary contains duplicate words")
     tokenizer = Tokenizer(WordLevel(vocab, unk_token=UNK_TOKEN))
-    tokenizer.normalizer = normalizers.Sequence(
-        [
-            normalizers.NFC(),
-            normalizers.Lowercase(),
-            normalizers.Replace(Regex(APOSTROPHES), "'"),
-            *(normalizers.Replace(Regex(pattern), replacement) for pattern, replacement in CONTRACTIONS),
-            normalizers.Replace(Regex(PUNCTUATION), " "),
-        ]
-    )
+    if text_normalization == "clean":
+        tokenizer.normalizer = normalizers.Sequence(
+            [
+                normalizers.NFC(),
+                normalizers.Lowercase(),
+                normalizers.Replace(Regex(APOSTROPHES), "'"),
+                *(normalizers.Replace(Regex(pattern), replacement) for pattern, replacement in CONTRACTIONS),
+                normalizers.Replace(Regex(PUNCTUATION), " "),
+            ]
+        )
     tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tokenizer.post_processor = processors.TemplateProcessing(
         single=f"{SOS_TOKEN} $A {EOS_TOKEN}",
         special_tokens=[(SOS_TOKEN, vocab[SOS_TOKEN]), (EOS_TOKEN, vocab[EOS_TOKEN])],
     )
-    return _fast_tokenizer(tokenizer_object=tokenizer)
+    return _fast_tokenizer(text_normalization, tokenizer_object=tokenizer)
 
 
-def load_tokenizer(tokenizer_file: str):
-    """The `PreTrainedTokenizerFast` of a tokenizer.json written by a build (`<pad> <sos> <eos> <unk>` as specials)."""
-    return _fast_tokenizer(tokenizer_file=tokenizer_file)
+def load_tokenizer(tokenizer_file: str, text_normalization: TextNormalization = DEFAULT_TEXT_NORMALIZATION):
+    """The tokenizer of a tokenizer.json written by a build in `text_normalization` mode."""
+    return _fast_tokenizer(text_normalization, tokenizer_file=tokenizer_file)
 
 
-def _fast_tokenizer(**source):
-    from transformers import PreTrainedTokenizerFast
+def _fast_tokenizer(text_normalization: str, **source):
+    if text_normalization not in ("reference", "clean"):
+        raise ValueError(f"text_normalization must be 'reference' or 'clean', got {text_normalization!r}")
+    if text_normalization == "reference":
+        from .reference_text import reference_tables_file
+        from .tokenization_artemis import ArtEmisTokenizer as tokenizer_class
 
-    return PreTrainedTokenizerFast(
+        source["normalization_file"] = reference_tables_file()
+    else:
+        from transformers import PreTrainedTokenizerFast as tokenizer_class
+
+    return tokenizer_class(
         **source,
         pad_token=PAD_TOKEN,
         bos_token=SOS_TOKEN,
