@@ -17,6 +17,8 @@ RELEASE = "artemis_hf.data.sources:ReleaseArguments"
 PREPROCESS = "artemis_hf.data.options:PreprocessOptions"
 DATASET = "artemis_hf.data.commands"
 TRAINING = "artemis_hf.training.arguments"
+HUB = "artemis_hf.hub.commands"
+PUSH_OPTIONS = "artemis_hf.hub.options:PushOptions"
 
 # (group, command) -> (function, argument dataclasses, summary), each as "module:attribute"
 COMMANDS = {
@@ -35,7 +37,11 @@ COMMANDS = {
         [RELEASE, PREPROCESS, f"{DATASET}:ExportArguments"],
         "write Parquet shards and a dataset card",
     ),
-    ("dataset", "push"): (f"{DATASET}:push", [f"{DATASET}:PushArguments"], "upload an export to the Hub"),
+    ("dataset", "push"): (
+        f"{DATASET}:push",
+        [f"{DATASET}:PushArguments", PUSH_OPTIONS],
+        "upload an export to the Hub",
+    ),
     ("dataset", "stats"): (
         f"{DATASET}:stats",
         [RELEASE, PREPROCESS, f"{DATASET}:StatsArguments"],
@@ -71,6 +77,12 @@ COMMANDS = {
         ],
         "score captions against a split, or --compare several speakers",
     ),
+    ("push", None): (
+        f"{HUB}:push",
+        [f"{HUB}:PushArguments", PUSH_OPTIONS],
+        "upload a model folder and its card to the Hub",
+    ),
+    ("card", None): (f"{HUB}:card", [f"{HUB}:CardArguments"], "write or refresh a model folder's card (README.md)"),
     ("quickstart", None): (
         "artemis_hf.quickstart:quickstart",
         ["artemis_hf.quickstart:QuickstartArguments"],

@@ -8,9 +8,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .options import PreprocessOptions
 from .sources import CONFIG_NAMES, ReleaseArguments, pretty_dataset_name
+
+if TYPE_CHECKING:
+    from ..hub.options import PushOptions
 
 # Each function imports what it runs, so that `artemis-hf dataset <command> --help` stays instant.
 
@@ -85,13 +89,13 @@ def export(release: ReleaseArguments, options: PreprocessOptions, args: ExportAr
 class PushArguments:
     repo_id: str = field(metadata={"help": "Hub dataset repo, e.g. org/artemis."})
     export_dir: str = field(metadata={"help": "A folder written by `artemis-hf dataset export`."})
-    private: bool = field(default=False, metadata={"help": "Create the dataset repo as private."})
 
 
-def push(args: PushArguments) -> str:
+def push(args: PushArguments, options: PushOptions) -> str:
     from .export import push_artemis
 
-    url = push_artemis(args.export_dir, args.repo_id, private=args.private)
+    # PushOptions' fields (private, revision, create_pr, commit_message) are push_artemis' keyword arguments.
+    url = push_artemis(args.export_dir, args.repo_id, **asdict(options))
     print(f"Pushed {args.export_dir} to {args.repo_id}: {url}")
     return url
 

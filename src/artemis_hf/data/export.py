@@ -167,10 +167,14 @@ def push_artemis(
     repo_id: str,
     private: bool = False,
     token: str | None = None,
-    commit_message: str = "Upload ArtEmis Parquet export",
+    commit_message: str | None = None,
+    revision: str | None = None,
+    create_pr: bool = False,
 ) -> str:
-    """Upload an `export_artemis` folder to a Hub dataset repo (created if needed); returns the commit URL."""
-    from huggingface_hub import HfApi
+    """Upload an `export_artemis` folder to a Hub dataset repo (created if needed), on `revision` (a branch, created
+    from main when missing, or refs/pr/N) or as a new pull request with `create_pr`; returns the commit URL (or the
+    pull request's)."""
+    from ..hub.client import upload  # the model push's Hub calls and error messages; imports nothing of ours
 
     export_dir = Path(export_dir)
     if not (export_dir / "README.md").is_file():
@@ -183,12 +187,16 @@ def push_artemis(
             "exported them, not image bytes: nobody could open them from the Hub. Re-export with the images embedded "
             "(`artemis-hf dataset export --embed_images ...`), or without --images_dir to publish no images."
         )
-    api = HfApi(token=token)
-    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    commit = api.upload_folder(
-        repo_id=repo_id, repo_type="dataset", folder_path=str(export_dir), commit_message=commit_message
+    return upload(
+        export_dir,
+        repo_id,
+        repo_type="dataset",
+        private=private,
+        revision=revision,
+        create_pr=create_pr,
+        commit_message=commit_message or "Upload ArtEmis Parquet export",
+        token=token,
     )
-    return str(commit.commit_url if hasattr(commit, "commit_url") else commit)
 
 
 def _images_without_bytes(parquet_path: Path) -> int:
