@@ -77,6 +77,11 @@ COMMANDS = {
         ],
         "score captions against a split, or --compare several speakers",
     ),
+    ("analyze", None): (
+        "artemis_hf.analysis.commands:analyze",
+        [RELEASE, PREPROCESS, "artemis_hf.analysis.options:AnalyzeArguments"],
+        "language and emotion figures of the release, plots and a report; --compare other texts",
+    ),
     ("push", None): (
         f"{HUB}:push",
         [f"{HUB}:PushArguments", PUSH_OPTIONS],
