@@ -389,8 +389,9 @@ def test_training_outputs(deep_run):
     expected = {"config.json", "model.safetensors", "preprocessor_config.json", "training_args.json", "eval_results.json",
                 "confusion_matrix.png", "loss_curve.png", "modeling_image_emotion.py", "image_processing_image_emotion.py"}  # fmt: skip
     assert expected <= set(os.listdir(output_dir))
-    settings = json.loads((output_dir / "training_args.json").read_text())
-    assert settings["backbone"] == "resnet10t" and settings["num_epochs"] == LEARNING_RUN["num_epochs"]
+    settings = json.loads((output_dir / "training_args.json").read_text())["arguments"]
+    assert settings["ImageEmotionArguments"]["backbone"] == "resnet10t"
+    assert settings["TrainingArguments"]["num_epochs"] == LEARNING_RUN["num_epochs"]
     records = json.loads((output_dir / "eval_results.json").read_text())
     assert {record["metric_type"] for record in records} >= {
         "accuracy",

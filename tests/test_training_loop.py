@@ -33,7 +33,8 @@ def test_loss_falls_and_outputs_are_written(tmp_path):
     first, last = result.history[0], result.history[-1]
     assert last["validation_loss"] < 0.25 * first["train_loss"] and last["train_loss"] < 0.5 * first["train_loss"]
     assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "loss_curve.png").is_file()
-    assert json.loads((tmp_path / "training_args.json").read_text())["learning_rate"] == 0.05
+    record = json.loads((tmp_path / "training_args.json").read_text())
+    assert record["arguments"]["TrainingArguments"]["learning_rate"] == 0.05
     assert len(list((tmp_path / "checkpoints").glob("step-*"))) == 2  # keep_checkpoints
 
 

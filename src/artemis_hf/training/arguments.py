@@ -6,11 +6,42 @@ Kept apart from the training code, which needs torch, so that command-line help 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ..data.options import on_missing_image_option
 
 LSTM = "lstm"  # TextEmotionArguments.model_name_or_path for the reference LSTM instead of a Hub encoder
+KEEP_INIT_VOCABULARY = "--keep_init_vocabulary"
+
+
+def init_from_option(family: str) -> Any:
+    return field(
+        default=None,
+        metadata={
+            "help": f"Start from a checkpoint: a folder written by `artemis-hf train {family}` or a Hub repo id (ORG/NAME), "
+            "with the tokenizer and processor that came with it. Model settings left at their defaults follow the "
+            "checkpoint; a setting given with another value than the checkpoint's is an error."
+        },
+    )
+
+
+def keep_init_vocabulary_option() -> Any:
+    return field(
+        default=False,
+        metadata={
+            "help": "With --init_from: keep the checkpoint's vocabulary when the data's differs (words outside it become "
+            "<unk>, counted in the log and in training_args.json). Without it, a different vocabulary is an error."
+        },
+    )
+
+
+def dataset_name_option() -> Any:
+    return field(
+        default=None,
+        metadata={
+            "help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for a synthetic release."
+        },
+    )
 
 
 @dataclass
@@ -129,14 +160,14 @@ class ImageEmotionArguments:
     palette_size: int = field(
         default=5, metadata={"help": "handcrafted: dominant colours per image and per label palette."}
     )
-    dataset_name: str | None = field(
-        default=None,
-        metadata={
-            "help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for a synthetic release."
-        },
-    )
+    dataset_name: str | None = dataset_name_option()
+    init_from: str | None = init_from_option("image-emotion")
 
     def __post_init__(self):
+        if self.init_from is not None and self.pretrained_backbone:
+            raise ValueError(
+                f"--init_from {self.init_from} and --pretrained_backbone both say where the weights come from: pass one"
+            )
         if self.model == "handcrafted" and (
             self.style_epochs or self.stage_schedule or self.trainable_stages is not None or self.pretrained_backbone
         ):
@@ -159,12 +190,16 @@ class TextEmotionArguments:
     embedding_dim: int = field(default=128, metadata={"help": "lstm: word embedding size."})
     hidden_size: int = field(default=128, metadata={"help": "lstm: LSTM state size."})
     dropout: float = field(default=0.1, metadata={"help": "lstm: dropout."})
-    dataset_name: str | None = field(
-        default=None,
-        metadata={
-            "help": "Name in eval_results.json. Default: ArtEmis, or synthetic-artemis for a synthetic release."
-        },
-    )
+    dataset_name: str | None = dataset_name_option()
+    init_from: str | None = init_from_option("text-emotion")
+    keep_init_vocabulary: bool = keep_init_vocabulary_option()
+
+    def __post_init__(self):
+        if self.init_from is not None and self.model_name_or_path != LSTM:
+            raise ValueError(
+                f"--init_from {self.init_from} and --model_name_or_path {self.model_name_or_path} both name the model "
+                "to start from: pass one"
+            )
 
 
 @dataclass
@@ -199,6 +234,41 @@ class SpeakerArguments:
     emotion_classifier: str | None = field(
         default=None, metadata={"help": "Image emotion classifier that the pipeline uses for emotion='auto'."}
     )
+    init_from: str | None = init_from_option("speaker")
+    keep_init_vocabulary: bool = keep_init_vocabulary_option()
+    eval_max_paintings: int | None = field(
+        default=200,
+        metadata={
+            "help": "After training, caption the first N paintings of the test split (0: no evaluation; ArtEmis's has "
+            "about 8,000) and score them as `artemis-hf evaluate` does, into eval_results.json."
+        },
+    )
+    eval_emotion: str | None = field(
+        default=None,
+        metadata={
+            "help": "The emotion the test captions are made for, as `artemis-hf sample --emotion`. Default: 'auto' "
+            "with --emotion_classifier; else 'dominant' (each painting's most voted, an oracle) for an "
+            "emotion-grounded speaker, none for others."
+        },
+    )
+    eval_text_classifier: str | None = field(
+        default=None,
+        metadata={"help": "Text-emotion classifier (folder or Hub id) for the test captions' emotional alignment."},
+    )
+    eval_meteor: bool = field(
+        default=False,
+        metadata={"help": "Add METEOR to the test figures (starts a Java process: about 8 s more)."},
+    )
+    dataset_name: str | None = dataset_name_option()
+
+    def __post_init__(self):
+        if self.init_from is not None and (self.arch != "sat" or self.pretrained_backbone):
+            raise ValueError(
+                f"--init_from {self.init_from} continues a Show-Attend-Tell speaker: it goes with --arch sat and without "
+                "--pretrained_backbone"
+            )
+        if self.eval_max_paintings is not None and self.eval_max_paintings < 0:
+            raise ValueError(f"eval_max_paintings must be >= 0 or None, got {self.eval_max_paintings}")
 
 
 @dataclass

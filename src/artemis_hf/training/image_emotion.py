@@ -4,6 +4,7 @@
     artemis-hf train image-emotion --pretrained_backbone --trainable_stages 1 --output_dir runs/reference
     artemis-hf train image-emotion --label_scheme polarity --style_epochs 5 --stage_schedule 1 2 --output_dir runs/genre
     artemis-hf train image-emotion --model handcrafted --output_dir runs/handcrafted
+    artemis-hf train image-emotion --init_from org/artemis-image-emotion --output_dir runs/more   (continue a checkpoint)
     accelerate launch -m artemis_hf.training.image_emotion --output_dir runs/image-emotion    (many GPUs or nodes)
 
 A run is a sequence of phases, each one call of the shared loop: optionally the auxiliary style/era task first
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from accelerate import PartialState
-from transformers import AutoModelForImageClassification
+from transformers import AutoImageProcessor, AutoModelForImageClassification
 
 from ..argparsing import run_command
 from ..data.builder import build_artemis
@@ -35,6 +36,7 @@ from ..data.sources import ART_STYLES, ReleaseArguments, results_dataset_name
 from ..data.splits import SPLITS
 from ..emotions import EMOTION_TO_SENTIMENT_ID, NUM_EMOTIONS
 from ..evaluation.classification import evaluate_classifier
+from ..hub import write_model_card
 from ..models.image_emotion import (
     LABEL_SCHEMES,
     HandcraftedEmotionConfig,
@@ -46,7 +48,9 @@ from ..models.image_emotion import (
 )
 from .arguments import ImageEmotionArguments, TrainingArguments
 from .checkpoints import HISTORY_FILENAME, RUN_FILES, claim_output_dir, latest_checkpoint
+from .init_from import InitCheckpoint, load_init_checkpoint, reconcile_arguments
 from .loop import TrainingTask, train
+from .records import arguments_record, read_run_record, write_run_record
 
 logger = logging.getLogger(__name__)
 
@@ -161,11 +165,23 @@ def collate_paintings(rows: list[dict], augment: str) -> dict:
 
 
 class ImageEmotionTask(TrainingTask):
-    """Painting -> label distribution (or top label); in a style phase, painting -> era or style."""
+    """Painting -> label distribution (or top label); in a style phase, painting -> era or style.
 
-    def __init__(self, arguments: ImageEmotionArguments, splits, phase: Phase, init_from: Path | None = None):
-        self.arguments, self.splits, self.phase, self.init_from = arguments, splits, phase, init_from
-        if arguments.model == "handcrafted":
+    `init`: the checkpoint the phase starts from (the previous phase's model, or --init_from's), `processor` the one
+    that came with --init_from's."""
+
+    def __init__(
+        self,
+        arguments: ImageEmotionArguments,
+        splits,
+        phase: Phase,
+        init: InitCheckpoint | None = None,
+        processor: ImageEmotionImageProcessor | None = None,
+    ):
+        self.arguments, self.splits, self.phase, self.init = arguments, splits, phase, init
+        if processor is not None:
+            self.processor = processor
+        elif arguments.model == "handcrafted":
             self.processor = ImageEmotionImageProcessor(
                 size={"height": arguments.image_size, "width": arguments.image_size}, do_normalize=False
             )
@@ -182,8 +198,16 @@ class ImageEmotionTask(TrainingTask):
             if unknown:
                 raise ValueError(f"--style_epochs: art styles without an era in STYLE_ERAS: {unknown}")
 
+    def init_record(self) -> dict | None:
+        return None if self.init is None else self.init.record()
+
     def build_model(self):
-        if self.arguments.model == "handcrafted":
+        if self.init is not None:  # a style head, if any, is dropped
+            style = {"auxiliary_labels": self.auxiliary_labels} if self.arguments.model == "deep" else {}
+            model = AutoModelForImageClassification.from_pretrained(
+                self.init.name_or_path, **self.init.load_kwargs, **style
+            )
+        elif self.arguments.model == "handcrafted":
             config = HandcraftedEmotionConfig(
                 label_scheme=self.arguments.label_scheme, palette_size=self.arguments.palette_size,
                 head_hidden_sizes=self.arguments.head_hidden_sizes, head_dropout=self.arguments.head_dropout,
@@ -192,11 +216,6 @@ class ImageEmotionTask(TrainingTask):
             model.fit_palettes(
                 (batch["pixel_values"], batch["labels"])
                 for batch in self.dataloader("train", 64, train=False, targets="histogram")
-            )
-            return model
-        if self.init_from is not None:  # the previous phase's best model; a style head, if any, is dropped
-            model = AutoModelForImageClassification.from_pretrained(
-                self.init_from, auxiliary_labels=self.auxiliary_labels
             )
         else:
             config = ImageEmotionConfig(
@@ -210,7 +229,8 @@ class ImageEmotionTask(TrainingTask):
             model = ImageEmotionForImageClassification(config)
             if self.arguments.pretrained_backbone:
                 load_timm_weights(model)
-        model.set_trainable_stages(self.phase.trainable_stages)
+        if self.arguments.model == "deep":
+            model.set_trainable_stages(self.phase.trainable_stages)
         return model
 
     def dataloader(
@@ -308,18 +328,31 @@ def training_function(
     if missing:
         raise ValueError(f"The paintings build of {csv_path} has no {missing} split(s) (splits: {list(splits)})")
     splits, coverage = keep_paintings_with_images(splits, SPLITS, images_dir, arguments.on_missing_image)
+    init, processor = None, None
+    if arguments.init_from is not None:
+        init = load_init_checkpoint(
+            arguments.init_from,
+            [ImageEmotionConfig.model_type, HandcraftedEmotionConfig.model_type],
+            "train image-emotion",
+        )
+        processor = AutoImageProcessor.from_pretrained(arguments.init_from, **init.load_kwargs)
+        arguments = reconcile_arguments(
+            arguments, checkpoint_settings(init, processor, arguments), arguments.init_from
+        )
 
     phases = (
         plan_phases(arguments, training_args.num_epochs)
         if arguments.model == "deep"
         else [Phase("handcrafted", training_args.num_epochs)]
     )
-    previous, results = None, []
-    for index, phase in enumerate(phases):
+    phase_dirs = [output_dir if index == len(phases) - 1 else phases_dir / f"{index + 1:02d}-{phase.name}"
+                  for index, phase in enumerate(phases)]  # fmt: skip
+    results = []
+    for index, (phase, phase_dir) in enumerate(zip(phases, phase_dirs)):
         last = index == len(phases) - 1
-        phase_dir = output_dir if last else phases_dir / f"{index + 1:02d}-{phase.name}"
-        task = ImageEmotionTask(arguments, splits, phase, init_from=previous)
-        previous = phase_dir
+        if index:  # each phase starts from the previous one's best model
+            init = load_init_checkpoint(str(phase_dirs[index - 1]), None, "train image-emotion")
+        task = ImageEmotionTask(arguments, splits, phase, init, processor)
         if training_args.resume and not last and (phase_dir / HISTORY_FILENAME).is_file():
             logger.info("Phase %s is complete in %s", phase.name, phase_dir)
             continue
@@ -328,38 +361,71 @@ def training_function(
         logger.info(
             "Phase %d/%d: %s, %d epochs, in %s", index + 1, len(phases), phase.name, phase.num_epochs, phase_dir
         )
-        results.append(
-            train(
-                task,
-                dataclasses.replace(
-                    training_args,
-                    output_dir=str(phase_dir),
-                    num_epochs=phase.num_epochs,
-                    resume=resume,
-                    overwrite_output_dir=False,
-                ),
-            )
+        phase_args = dataclasses.replace(
+            training_args,
+            output_dir=str(phase_dir),
+            num_epochs=phase.num_epochs,
+            resume=resume,
+            overwrite_output_dir=False,
         )
+        results.append(train(task, phase_args, (release, arguments)))
         PartialState().wait_for_everyone()  # every process loads this phase's model next
 
     figures = {}
     if PartialState().is_main_process:
-        settings = {
-            **dataclasses.asdict(release),
-            **dataclasses.asdict(arguments),
-            **dataclasses.asdict(training_args),
-        }
-        (output_dir / "training_args.json").write_text(json.dumps(settings, indent=1))
+        write_run_record(output_dir, combine_phase_records(phases, phase_dirs, training_args))
         coverage.save(output_dir)
         # A synthetic release has its generator's synthetic_paintings.csv beside the CSV: never report it as ArtEmis.
         dataset_name = arguments.dataset_name or results_dataset_name(csv_path)
         figures = evaluate_on_split(task, output_dir, "test", dataset_name, training_args.per_device_batch_size)
         logger.info("Test figures: %s", figures)
+        write_model_card(output_dir)  # hub: README.md, from training_args.json and eval_results.json
     return {
         "phases": [phase.name for phase in phases],
         "best_validation_loss": [result.best_validation_loss for result in results],
         "test": figures,
     }
+
+
+def checkpoint_settings(
+    init: InitCheckpoint, processor: ImageEmotionImageProcessor, arguments: ImageEmotionArguments
+) -> dict:
+    """The model settings of an --init_from checkpoint, as ImageEmotionArguments values."""
+    config = init.config
+    deep = config.model_type == ImageEmotionConfig.model_type
+    settings = {
+        "model": "deep" if deep else "handcrafted",
+        "label_scheme": config.label_scheme,
+        "head_hidden_sizes": list(config.head_hidden_sizes),
+        "head_dropout": config.head_dropout,
+        "image_size": processor.size["height"],
+    }
+    if deep:
+        given, kwargs = arguments.backbone_kwargs, config.backbone_kwargs
+        same = given is not None and json.loads(given) == kwargs  # the same JSON, perhaps spaced otherwise
+        settings["backbone"] = config.backbone
+        settings["backbone_kwargs"] = given if same else (None if kwargs is None else json.dumps(kwargs))
+    else:
+        settings["palette_size"] = config.palette_size
+    return settings
+
+
+def combine_phase_records(phases: list[Phase], phase_dirs: list[Path], training_args: TrainingArguments) -> dict:
+    """The run's training_args.json from its phases' own: the last phase's, with the run's training arguments, the
+    first phase's starting point, steps, epochs and time summed over the phases, and each phase's share."""
+    records = [read_run_record(folder) for folder in phase_dirs]
+    record = records[-1]
+    record["arguments"].update(arguments_record(training_args))
+    record["init_from"] = records[0]["init_from"]
+    for key in ("steps", "epochs", "wall_time_s"):
+        record[key] = sum(phase_record[key] for phase_record in records)
+    record["wall_time_s"] = round(record["wall_time_s"], 1)
+    record["phases"] = [
+        {"name": phase.name, "trainable_stages": phase.trainable_stages, "steps": phase_record["steps"],
+         "epochs": phase_record["epochs"], "output_dir": str(folder)}
+        for phase, folder, phase_record in zip(phases, phase_dirs, records)
+    ]  # fmt: skip
+    return record
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
@@ -22,7 +24,6 @@ from tqdm.auto import tqdm
 
 from .arguments import TrainingArguments
 from .checkpoints import (
-    ARGS_FILENAME,
     CHECKPOINTS_DIR,
     HISTORY_FILENAME,
     NOT_FINGERPRINTED,
@@ -32,6 +33,7 @@ from .checkpoints import (
     run_fingerprint,
     save_checkpoint,
 )
+from .records import run_record, write_run_record
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,11 @@ class TrainingTask:
         """Write the model (and its processor or tokenizer) with `save_pretrained`."""
         model.save_pretrained(output_dir)
 
+    def init_record(self) -> dict | None:
+        """The checkpoint the model starts from, as training_args.json's "init_from" (None: built from scratch). When
+        there is one, the loop measures its validation loss before the first step."""
+        return None
+
     def run_fingerprint(self) -> dict:
         """The task's own settings that make its run, for the checkpoints' fingerprint: by default the fields of every
         dataclass the task holds (the family's arguments), as `ClassName.field`."""
@@ -83,6 +90,8 @@ class Progress:
     epoch_loss_sum: float = 0.0
     epoch_loss_count: float = 0.0
     history: list = field(default_factory=list)
+    wall_time_s: float = 0.0  # up to the last checkpoint: a resumed run adds its own time
+    initial_validation_loss: float | None = None  # of the checkpoint a run starts from, before any step
 
     def state_dict(self) -> dict:
         return asdict(self)
@@ -97,6 +106,10 @@ class TrainingResult:
     best_validation_loss: float
     history: list
     stopped_early: bool
+    steps: int = 0
+    epochs: int = 0
+    wall_time_s: float = 0.0
+    initial_validation_loss: float | None = None  # with a task that starts from a checkpoint
 
 
 def make_accelerator(args: TrainingArguments) -> Accelerator:
@@ -113,11 +126,13 @@ def make_accelerator(args: TrainingArguments) -> Accelerator:
     )
 
 
-def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
+def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ()) -> TrainingResult:
     """Train `task`'s model; the best model by validation loss is saved in `args.output_dir`.
 
     Without `args.resume`, a folder that holds a run is refused (or emptied first with `args.overwrite_output_dir`);
-    with it, the latest checkpoint must be of the same run, else nothing is written."""
+    with it, the latest checkpoint must be of the same run, else nothing is written. `arguments`: the run's other
+    argument dataclasses, recorded with `args` in training_args.json."""
+    started = time.perf_counter()
     output_dir = Path(args.output_dir)
     accelerator = make_accelerator(args)
     if args.resume:
@@ -147,9 +162,17 @@ def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
         if progress.batches_done_in_epoch:  # a mid-epoch checkpoint: see the first batch below
             resumed_rng_state = torch.get_rng_state()
         logger.info("Resumed from %s (epoch %d, step %d)", resume_from, progress.epoch, progress.global_step)
-    if accelerator.is_main_process:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / ARGS_FILENAME).write_text(json.dumps(asdict(args), indent=1))
+    elif task.init_record() is not None:
+        progress.initial_validation_loss = evaluate_loss(task, model, validation_loader, accelerator)
+        logger.info("Validation loss before the first step: %.6f", progress.initial_validation_loss)
+    wall_time_before = progress.wall_time_s  # of the interrupted run, when resumed
+
+    def write_record() -> None:
+        progress.wall_time_s = wall_time_before + time.perf_counter() - started
+        if accelerator.is_main_process:
+            write_run_record(output_dir, _run_record(task, args, arguments, accelerator, progress))
+
+    write_record()  # from the start: the folder holds a run
     if args.report_to:
         accelerator.init_trackers(output_dir.name, config={k: v for k, v in asdict(args).items() if v is not None})
 
@@ -197,6 +220,7 @@ def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
                 bar.update(1)
                 bar.set_postfix(loss=f"{progress.epoch_loss_sum / max(progress.epoch_loss_count, 1):.4f}")
                 if args.checkpoint_every_steps and progress.global_step % args.checkpoint_every_steps == 0:
+                    write_record()
                     save_checkpoint(state, output_dir, args.keep_checkpoints)
                 if _reached_max_steps(progress, args):
                     break
@@ -223,15 +247,45 @@ def train(task: TrainingTask, args: TrainingArguments) -> TrainingResult:
             progress.epochs_without_improvement += 1
         progress.epoch += 1
         progress.batches_done_in_epoch, progress.epoch_loss_sum, progress.epoch_loss_count = 0, 0.0, 0.0
+        write_record()
         save_checkpoint(state, output_dir, args.keep_checkpoints)
         if _stopped_early(progress, args):
             logger.info("Early stop: no better validation loss for %d epochs", progress.epochs_without_improvement)
     bar.close()
     accelerator.end_training()
+    write_record()
     if accelerator.is_main_process:
         (output_dir / HISTORY_FILENAME).write_text(json.dumps(progress.history, indent=1))
         plot_losses(progress.history, output_dir / "loss_curve.png")
-    return TrainingResult(output_dir, progress.best_validation_loss, progress.history, _stopped_early(progress, args))
+    return TrainingResult(
+        output_dir,
+        progress.best_validation_loss,
+        progress.history,
+        _stopped_early(progress, args),
+        steps=progress.global_step,
+        epochs=progress.epoch,
+        wall_time_s=progress.wall_time_s,
+        initial_validation_loss=progress.initial_validation_loss,
+    )
+
+
+def _run_record(
+    task: TrainingTask, args: TrainingArguments, arguments: Sequence, accelerator: Accelerator, progress: Progress
+) -> dict:
+    """training_args.json of the run so far; `args` (this run's) replaces any TrainingArguments in `arguments`."""
+    init_from = task.init_record()
+    if init_from is not None:
+        init_from = {**init_from, "validation_loss_before_training": progress.initial_validation_loss}
+    return run_record(
+        [*arguments, args],
+        device=accelerator.device,
+        mixed_precision=accelerator.mixed_precision,
+        num_processes=accelerator.num_processes,
+        steps=progress.global_step,
+        epochs=progress.epoch,
+        wall_time_s=progress.wall_time_s,
+        init_from=init_from,
+    )
 
 
 def _reached_max_steps(progress: Progress, args: TrainingArguments) -> bool:

@@ -3,10 +3,13 @@
     artemis-hf train speaker --arch sat --emotion_grounding --output_dir runs/sat-emo
     accelerate launch -m artemis_hf.training.speaker --arch sat --output_dir runs/sat      # many GPUs or nodes
     artemis-hf train speaker --arch nn --output_dir runs/nn                               # an index, no training
+    artemis-hf train speaker --init_from org/artemis-speaker-sat --output_dir runs/sat-more    # continue a checkpoint
 
 `sat` runs on the shared loop with the reference recipe as the default: Adam, encoder at 1e-4 and decoder at 5e-4,
 the rate halved when the validation loss stalls, gradients clipped at 5, early stopping on the validation loss.
 `--cache_features` freezes the backbone, computes each painting's grid once and trains the decoder alone on them.
+Both speakers end by captioning the first `--eval_max_paintings` test paintings (`artemis_hf.sampling`) and scoring
+them (`artemis_hf.evaluation.report`, as `artemis-hf evaluate --model_dir`): eval_results.json holds the figures.
 The output folder loads with `pipeline("artemis-captioning", model=output_dir)`.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 
 import datasets
@@ -23,20 +27,23 @@ from accelerate import PartialState
 from accelerate.utils import set_seed
 from torch.nn.utils.rnn import pad_sequence
 from tqdm.auto import tqdm
-from transformers import ViTImageProcessor
+from transformers import AutoModelForImageTextToText, AutoProcessor, ViTImageProcessor
 
 from ..argparsing import run_command
 from ..data.images import to_rgb
 from ..data.paintings import keep_paintings_with_images, load_speaker_data, paintings_of
-from ..data.sources import ReleaseArguments
+from ..data.sources import ReleaseArguments, results_dataset_name
 from ..emotions import EMOTIONS
+from ..hub import write_model_card
 from ..models.speaker_nn import SpeakerNNConfig, SpeakerNNModel
 from ..models.speaker_sat import SpeakerSATConfig, SpeakerSATForConditionalGeneration, SpeakerSATProcessor
 from ..models.speaker_sat.modeling_speaker_sat import IGNORE_INDEX
 from ..pipelines.captioning import TASK, ArtEmisCaptioningPipeline
 from .arguments import SpeakerArguments, SpeakerTrainingArguments, TrainingArguments
 from .checkpoints import claim_output_dir
+from .init_from import InitCheckpoint, adopt_vocabulary, load_init_checkpoint, reconcile_arguments
 from .loop import TrainingResult, TrainingTask, train
+from .records import run_record, update_run_record, write_run_record
 
 logger = logging.getLogger(__name__)
 
@@ -63,48 +70,74 @@ def encode_images(encode, paintings, processor, batch_size: int, device, descrip
     return torch.cat(outputs)
 
 
+# SpeakerArguments field -> the SpeakerSATConfig attribute it sets.
+CONFIG_SETTINGS = {
+    "backbone": "backbone", "feature_layer": "feature_layer", "attention_dim": "attention_dim",
+    "decoder_dim": "decoder_dim", "word_embedding_dim": "word_embedding_dim", "dropout": "dropout",
+    "attention_loss_weight": "attention_loss_weight", "emotion_grounding": "emotion_grounding",
+    "emotion_classifier": "emotion_classifier_name_or_path",
+}  # fmt: skip
+
+
 class SpeakerTask(TrainingTask):
-    """The Show-Attend-Tell speaker on the shared loop: utterances as labels, painting images (or cached grids)."""
+    """The Show-Attend-Tell speaker on the shared loop: utterances as labels, painting images (or cached grids).
+
+    With `args.init_from`, the model, its processor and tokenizer come from that checkpoint and `self.args` holds
+    its settings (see `init_from.py`)."""
 
     def __init__(self, release: ReleaseArguments, args: SpeakerArguments):
-        self.args = args
         build = load_speaker_data(release)
         self.dataset, self.coverage = keep_paintings_with_images(
             build.dataset, ("train", "validation"), release.resolve()[1], args.on_missing_image
         )
-        self.tokenizer = build.tokenizer
-        self.processor = SpeakerSATProcessor(image_processor(args.image_size), self.tokenizer)
+        self.init: InitCheckpoint | None = None
+        self.vocabulary_record: dict = {}
+        if args.init_from is None:
+            self.processor = SpeakerSATProcessor(image_processor(args.image_size), build.tokenizer)
+        else:
+            self.init = load_init_checkpoint(args.init_from, [SpeakerSATConfig.model_type], "train speaker")
+            self.processor = AutoProcessor.from_pretrained(args.init_from, **self.init.load_kwargs)
+            settings = {name: getattr(self.init.config, key) for name, key in CONFIG_SETTINGS.items()}
+            settings["image_size"] = self.processor.image_processor.size["height"]
+            args = reconcile_arguments(args, settings, args.init_from)
+            self.dataset, self.vocabulary_record = adopt_vocabulary(
+                self.dataset, build.tokenizer, self.processor.tokenizer, args.init_from, args.keep_init_vocabulary
+            )
+        self.args = args
+        self.tokenizer = self.processor.tokenizer
         self.grids, self.grid_rows = None, None
 
+    def init_record(self) -> dict | None:
+        return None if self.init is None else {**self.init.record(), **self.vocabulary_record}
+
     def build_model(self) -> SpeakerSATForConditionalGeneration:
+        if self.init is not None:
+            self.model = AutoModelForImageTextToText.from_pretrained(self.init.name_or_path, **self.init.load_kwargs)
+        else:
+            self.model = self.new_model()
+        if self.args.cache_features:
+            self.model.encoder.requires_grad_(False)  # also keeps DDP from waiting for gradients it never gets
+        return self.model
+
+    def new_model(self) -> SpeakerSATForConditionalGeneration:
         args = self.args
         config = SpeakerSATConfig(
             vocab_size=len(self.tokenizer),
-            backbone=args.backbone,
-            feature_layer=args.feature_layer,
-            attention_dim=args.attention_dim,
-            decoder_dim=args.decoder_dim,
-            word_embedding_dim=args.word_embedding_dim,
-            dropout=args.dropout,
-            attention_loss_weight=args.attention_loss_weight,
-            emotion_grounding=args.emotion_grounding,
-            emotion_classifier_name_or_path=args.emotion_classifier,
+            **{key: getattr(args, name) for name, key in CONFIG_SETTINGS.items()},
             id2label=dict(enumerate(EMOTIONS)),
             pad_token_id=self.tokenizer.pad_token_id,
             bos_token_id=self.tokenizer.bos_token_id,
             eos_token_id=self.tokenizer.eos_token_id,
             unk_token_id=self.tokenizer.unk_token_id,
         )
-        self.model = SpeakerSATForConditionalGeneration(config)
+        model = SpeakerSATForConditionalGeneration(config)
         if args.pretrained_backbone:
-            self.model.encoder.backbone.load_state_dict(
+            model.encoder.backbone.load_state_dict(
                 timm.create_model(
                     args.backbone, pretrained=True, features_only=True, out_indices=(args.feature_layer,)
                 ).state_dict()
             )
-        if args.cache_features:
-            self.model.encoder.requires_grad_(False)  # also keeps DDP from waiting for gradients it never gets
-        return self.model
+        return model
 
     def get_dataloaders(self, args: TrainingArguments):
         columns = ["painting_id", "emotion", "input_ids"] + ([] if self.args.cache_features else ["image"])
@@ -217,30 +250,101 @@ def training_function(
     release: ReleaseArguments, args: SpeakerArguments, training_args: SpeakerTrainingArguments
 ) -> TrainingResult | SpeakerNNModel | None:
     """`artemis-hf train speaker`: the SAT speaker on the shared loop, or the nearest-neighbour speaker's index (built
-    by the main process alone when launched on several)."""
+    by the main process alone when launched on several); then both caption test paintings and score them."""
+    output_dir = Path(training_args.output_dir)
     if args.arch == "nn":
-        if training_args.resume:
-            raise ValueError(
-                "--resume: the nearest-neighbour speaker is built in one pass; there is nothing to resume"
-            )
-        # As the loop does for the other families: never write over another run without --overwrite_output_dir.
-        claim_output_dir(Path(training_args.output_dir), training_args.overwrite_output_dir)
-        if not PartialState().is_main_process:
-            return None
-        model = build_nn_speaker(
-            release, args, training_args.output_dir, training_args.per_device_batch_size, training_args.seed
-        )
-        logger.info(
-            "Nearest-neighbour speaker over %d paintings saved in %s",
-            model.config.num_paintings,
-            training_args.output_dir,
-        )
-        return model
-    task = SpeakerTask(release, args)
-    result = train(task, training_args)
-    if PartialState().is_main_process:
-        task.coverage.save(training_args.output_dir)
+        result = train_nn_speaker(release, args, training_args)
+    else:
+        task = SpeakerTask(release, args)
+        args = task.args  # with an --init_from checkpoint's settings
+        result = train(task, training_args, (release, args))
+        if PartialState().is_main_process:
+            task.coverage.save(output_dir)
+    if not PartialState().is_main_process:
+        return result
+    evaluate_speaker(release, args, output_dir)
+    write_model_card(output_dir)  # hub: README.md, from training_args.json and eval_results.json
     return result
+
+
+def train_nn_speaker(
+    release: ReleaseArguments, args: SpeakerArguments, training_args: SpeakerTrainingArguments
+) -> SpeakerNNModel | None:
+    """The nearest-neighbour speaker's index and its training_args.json, by the main process alone."""
+    if training_args.resume:
+        raise ValueError("--resume: the nearest-neighbour speaker is built in one pass; there is nothing to resume")
+    # As the loop does for the other families: never write over another run without --overwrite_output_dir.
+    claim_output_dir(Path(training_args.output_dir), training_args.overwrite_output_dir)
+    if not PartialState().is_main_process:
+        return None
+    started = time.perf_counter()
+    model = build_nn_speaker(
+        release, args, training_args.output_dir, training_args.per_device_batch_size, training_args.seed
+    )
+    record = run_record(
+        (release, args, training_args),
+        device=PartialState().device,
+        mixed_precision="no",  # embeddings are computed in float32
+        num_processes=1,
+        steps=0,
+        epochs=0,
+        wall_time_s=time.perf_counter() - started,
+    )
+    write_run_record(training_args.output_dir, record)
+    logger.info(
+        "Nearest-neighbour speaker over %d paintings saved in %s", model.config.num_paintings, training_args.output_dir
+    )
+    return model
+
+
+def evaluate_speaker(release: ReleaseArguments, args: SpeakerArguments, output_dir: Path) -> dict | None:
+    """Caption the first `args.eval_max_paintings` test paintings as `artemis-hf sample` does, and score them as
+    `artemis-hf evaluate --model_dir` does: captions-test.jsonl, evaluation.json and .md, and the figures as records
+    of eval_results.json, in `output_dir`. The settings go into training_args.json ("evaluation")."""
+    from ..evaluation.options import EvaluationOptions
+    from ..evaluation.report import report
+    from ..pipelines.captioning import AUTO
+    from ..sampling import DOMINANT, SampleArguments, sample
+
+    if args.eval_max_paintings == 0:
+        return None
+    dataset = load_speaker_data(release).dataset
+    if "test" not in dataset:
+        logger.warning("The release has no test split (splits: %s): the speaker is not evaluated", list(dataset))
+        return None
+    # The paper captions for the image classifier's emotion; without one, each painting's most voted emotion.
+    emotion = args.eval_emotion
+    if emotion is None and args.emotion_classifier is not None:
+        emotion = AUTO
+    elif emotion is None and args.emotion_grounding:
+        emotion = DOMINANT
+    captions = sample(
+        release,
+        SampleArguments(
+            model=str(output_dir),
+            split="test",
+            output=str(output_dir / "captions-test.jsonl"),
+            emotion=emotion,
+            on_missing_image=args.on_missing_image,
+            max_paintings=args.eval_max_paintings,
+            device=str(PartialState().device),
+        ),
+    )
+    options = EvaluationOptions(split="test", text_classifier=args.eval_text_classifier, meteor=args.eval_meteor)
+    dataset_name = args.dataset_name or results_dataset_name(release.resolve()[0])
+    figures = report(captions, dataset, output_dir, options, output_dir, dataset_name)
+    update_run_record(
+        output_dir,
+        evaluation={
+            "split": "test",
+            "paintings": figures["num_captions"],
+            "split_paintings": figures["num_paintings"],
+            "emotion": emotion,
+            "dataset_name": dataset_name,
+        },
+    )
+    logger.info("Test figures of %d paintings: %s", figures["num_captions"], figures)
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 artemis-hf train text-emotion --output_dir runs/text-lstm
 artemis-hf train text-emotion --model_name_or_path bert-base-uncased --learning_rate 2e-5 --output_dir runs/text-bert
+artemis-hf train text-emotion --init_from org/artemis-text-emotion --output_dir runs/text-more    (continue a checkpoint)
 accelerate launch -m artemis_hf.training.text_emotion --output_dir runs/text-lstm     (many GPUs or nodes)
 """
 
@@ -11,6 +12,7 @@ import json
 import logging
 import sys
 
+import datasets
 import numpy as np
 import torch
 from accelerate import PartialState
@@ -22,27 +24,53 @@ from ..data.options import PreprocessOptions
 from ..data.sources import ReleaseArguments, results_dataset_name
 from ..emotions import EMOTIONS
 from ..evaluation.classification import evaluate_classifier
+from ..hub import write_model_card
 from ..models.text_emotion import TextEmotionLSTMConfig, TextEmotionLSTMForSequenceClassification
 from .arguments import LSTM, TextEmotionArguments, TrainingArguments
+from .init_from import InitCheckpoint, adopt_vocabulary, load_init_checkpoint, reconcile_arguments
 from .loop import TrainingTask, train
+
+LSTM_SETTINGS = ("embedding_dim", "hidden_size", "dropout")  # TextEmotionArguments fields of the same config name
 
 logger = logging.getLogger(__name__)
 
 
 class TextEmotionTask(TrainingTask):
-    """Utterance -> one of the 9 emotions, cross-entropy per utterance."""
+    """Utterance -> one of the 9 emotions, cross-entropy per utterance.
+
+    With `arguments.init_from`, the model and its tokenizer come from that checkpoint (an LSTM's vocabulary must be
+    the data's, or be kept with --keep_init_vocabulary), and `self.arguments` holds its settings."""
 
     def __init__(self, arguments: TextEmotionArguments, splits, vocabulary_tokenizer):
-        self.arguments = arguments
-        self.splits = splits
-        if arguments.model_name_or_path == LSTM:
+        self.init: InitCheckpoint | None = None
+        self.vocabulary_record: dict = {}
+        self.lstm = arguments.model_name_or_path == LSTM  # the LSTM reads the build's word ids
+        if arguments.init_from is not None:
+            self.init = load_init_checkpoint(arguments.init_from, None, "train text-emotion")
+            check_text_classifier(self.init)
+            self.lstm = self.init.config.model_type == TextEmotionLSTMConfig.model_type
+            self.tokenizer = AutoTokenizer.from_pretrained(arguments.init_from, **self.init.load_kwargs)
+        elif self.lstm:
             self.tokenizer = vocabulary_tokenizer
         else:
             self.tokenizer = AutoTokenizer.from_pretrained(arguments.model_name_or_path)
+        if self.init is not None and self.lstm:
+            settings = {name: getattr(self.init.config, name) for name in LSTM_SETTINGS}
+            arguments = reconcile_arguments(arguments, settings, arguments.init_from)
+            splits, self.vocabulary_record = adopt_vocabulary(
+                splits, vocabulary_tokenizer, self.tokenizer, arguments.init_from, arguments.keep_init_vocabulary
+            )
+        self.arguments = arguments
+        self.splits = splits
+
+    def init_record(self) -> dict | None:
+        return None if self.init is None else {**self.init.record(), **self.vocabulary_record}
 
     def build_model(self):
         labels = {"id2label": dict(enumerate(EMOTIONS)), "label2id": {name: i for i, name in enumerate(EMOTIONS)}}
-        if self.arguments.model_name_or_path == LSTM:
+        if self.init is not None:
+            return AutoModelForSequenceClassification.from_pretrained(self.init.name_or_path, **self.init.load_kwargs)
+        if self.lstm:
             config = TextEmotionLSTMConfig(
                 vocab_size=len(self.tokenizer),
                 embedding_dim=self.arguments.embedding_dim,
@@ -60,7 +88,7 @@ class TextEmotionTask(TrainingTask):
     def encode(self, split: str):
         """A dataset of input_ids/attention_mask/labels. The LSTM reads the build's ids, encoders tokenize raw text."""
         dataset = self.splits[split]
-        if self.arguments.model_name_or_path == LSTM:
+        if self.lstm:
             dataset = dataset.map(
                 lambda rows: {"attention_mask": [[1] * len(ids) for ids in rows["input_ids"]]}, batched=True
             )
@@ -95,6 +123,24 @@ class TextEmotionTask(TrainingTask):
         self.tokenizer.save_pretrained(output_dir)
 
 
+def check_text_classifier(init: InitCheckpoint) -> None:
+    """A checkpoint to continue must classify text into the 9 emotions (a plain encoder goes to --model_name_or_path)."""
+    from transformers.models.auto.modeling_auto import MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING
+
+    from ..pipelines.captioning import check_model_family
+
+    expected = "a text classifier (AutoModelForSequenceClassification)"
+    check_model_family(
+        init.config, MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING, "--init_from", init.name_or_path, expected
+    )
+    labels = list(init.config.id2label.values())
+    if labels != list(EMOTIONS):
+        raise ValueError(
+            f"--init_from {init.name_or_path} classifies {labels[:10]}, not the 9 emotions {list(EMOTIONS)}: to fine-tune "
+            f"a plain encoder, pass it as --model_name_or_path"
+        )
+
+
 @torch.no_grad()
 def predict_probabilities(model, loader) -> tuple[np.ndarray, np.ndarray]:
     """(probabilities (N, 9), labels (N,)) over a loader."""
@@ -121,8 +167,9 @@ def training_function(
             f"The deep-nets build of {csv_path} has no {missing} split(s) (splits: {list(build.dataset)}); with few, "
             "heavily annotated paintings they all go to `rest`: pass --rest_min_repetition 0 to keep them."
         )
-    task = TextEmotionTask(arguments, build.dataset, build.tokenizer)
-    result = train(task, training_args)
+    splits = datasets.DatasetDict({split: build.dataset[split] for split in ("train", "validation", "test")})
+    task = TextEmotionTask(arguments, splits, build.tokenizer)
+    result = train(task, training_args, (release, options, task.arguments))
 
     figures = {}
     if PartialState().is_main_process:
@@ -141,6 +188,7 @@ def training_function(
             dataset_split="test",
         )
         logger.info("Test figures: %s", figures)
+        write_model_card(training_args.output_dir)  # hub: README.md, from training_args.json and eval_results.json
     return {"best_validation_loss": result.best_validation_loss, "test": figures}
 
 
