@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -326,3 +327,34 @@ def test_a_synthetic_model_is_not_pushed_over_an_artemis_card(model_dir, hub, ca
     assert push(model_dir, other, capsys)[0] == 0
     (model_dir / "log_history.json").write_text("[]")
     assert push(model_dir, other, capsys)[0] == 0
+
+
+OFFLINE_RELOAD = """
+import json, sys
+import artemis_hf  # noqa: F401
+from PIL import Image
+from transformers import pipeline
+family, repo_id = sys.argv[1:]
+if family == "text-emotion":
+    outputs = pipeline("text-classification", model=repo_id)({text!r}, top_k=None)
+else:
+    outputs = pipeline("artemis-captioning", model=repo_id)(Image.new("RGB", (48, 40), (40, 60, 150)), emotion="awe")
+print(json.dumps(outputs))
+"""
+
+
+@pytest.mark.parametrize("model_dir", ["text-emotion", "speaker-sat"], indirect=True)
+def test_a_pulled_model_reloads_offline_with_the_hub_gone(model_dir, hub, capsys):
+    repo_id = hub.repo_id(model_dir.name)
+    assert push(model_dir, repo_id, capsys)[0] == 0
+    _, online_outputs = loaded(model_dir.name, repo_id)  # the download that fills the cache
+    # A fresh process, offline, pointed at a port where no Hub answers: everything must come from the cache.
+    from hub_fixtures import _free_port
+
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_ENDPOINT": f"http://127.0.0.1:{_free_port()}"}
+    script = OFFLINE_RELOAD.format(text=TEXT)
+    result = subprocess.run(
+        [sys.executable, "-c", script, model_dir.name, repo_id], capture_output=True, text=True, env=environment
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.splitlines()[-1]) == json.loads(json.dumps(online_outputs))
