@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-QUICK = ["--epochs", "2", "--speaker_epochs", "2"]
+QUICK = ["--epochs", "2", "--image_epochs", "2", "--speaker_epochs", "2"]
 
 
 @dataclass

@@ -1,5 +1,7 @@
 """`artemis-hf quickstart`, the README's main job: every stage ran and left what a newcomer is told to expect."""
 
+import json
+
 import datasets
 
 from artemis_hf.evaluation.options import REPORT_JSON
@@ -31,5 +33,19 @@ def test_both_speakers_caption_the_held_out_paintings_and_are_compared(quickstar
 
 def test_the_run_says_where_its_time_went(quickstart_outputs):
     seconds = quickstart_outputs.summary["seconds"]
-    assert list(seconds) == ["dataset and statistics", "text classifier", "speakers and captions", "evaluation"]
+    stages = ["dataset and statistics", "text classifier", "image classifier", "speakers and captions", "evaluation"]
+    assert list(seconds) == stages
     assert all(value >= 0 for value in seconds.values())
+
+
+def test_the_speakers_name_the_image_classifier_and_every_model_has_a_card(quickstart_outputs):
+    output_dir = quickstart_outputs.output_dir
+    assert quickstart_outputs.summary["image_emotion"]["accuracy"] >= 0  # trained and evaluated on the test split
+    classifier = output_dir / "image-emotion"
+    for speaker in ("speaker-sat", "speaker-nn"):
+        config = json.loads((output_dir / speaker / "config.json").read_text())
+        assert config["emotion_classifier_name_or_path"] == str(classifier.absolute())  # emotion="auto" works
+    for model in ("text-emotion", "image-emotion", "speaker-sat", "speaker-nn"):
+        assert (output_dir / model / "README.md").read_text().startswith("---\n")  # a card with Hub metadata
+    # The run ends with the command that opens the demo on what it trained.
+    assert quickstart_outputs.stdout.rstrip().endswith(f"artemis-hf demo --quickstart_dir {output_dir}")

@@ -88,6 +88,11 @@ COMMANDS = {
         "upload a model folder and its card to the Hub",
     ),
     ("card", None): (f"{HUB}:card", [f"{HUB}:CardArguments"], "write or refresh a model folder's card (README.md)"),
+    ("demo", None): (
+        "artemis_hf.demo:serve",
+        ["artemis_hf.demo_arguments:DemoArguments"],
+        "serve the Gradio app: a painting's emotions explained, and the emotional Turing test",
+    ),
     ("quickstart", None): (
         "artemis_hf.quickstart:quickstart",
         ["artemis_hf.quickstart:QuickstartArguments"],

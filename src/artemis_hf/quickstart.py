@@ -13,21 +13,32 @@ from pathlib import Path
 
 from .data.options import PreprocessOptions
 from .data.sources import SYNTHETIC_PRETTY_NAME, ReleaseArguments, synthetic_default_release
+from .demo_arguments import QUICKSTART_DIR
 from .evaluation.options import EvaluationOptions
 from .sampling import SampleArguments, sample
-from .training.arguments import SpeakerArguments, SpeakerTrainingArguments, TextEmotionArguments, TrainingArguments
+from .training.arguments import (
+    ImageEmotionArguments,
+    SpeakerArguments,
+    SpeakerTrainingArguments,
+    TextEmotionArguments,
+    TrainingArguments,
+)
 
 # A speaker small enough for a laptop CPU: the test backbone cut at stride 8 (an 8 x 8 grid at 64 px), frozen, cached.
 TINY_SPEAKER = dict(
     backbone="test_resnet", feature_layer=2, image_size=64, attention_dim=64, decoder_dim=128, word_embedding_dim=64
 )
+# The image classifier on the same backbone and size: enough for emotion="auto", Grad-CAM and the demo's bars.
+TINY_IMAGE_CLASSIFIER = dict(backbone="test_resnet", image_size=64, head_hidden_sizes=[64])
 
 
 @dataclass
 class QuickstartArguments:
-    output_dir: str = field(default="outputs/quickstart", metadata={"help": "Where every stage writes its results."})
+    output_dir: str = field(default=QUICKSTART_DIR, metadata={"help": "Where every stage writes its results."})
     epochs: int = field(default=4, metadata={"help": "Epochs of the text classifier."})
+    image_epochs: int = field(default=6, metadata={"help": "Epochs of the image classifier."})
     speaker_epochs: int = field(default=15, metadata={"help": "Epochs of the Show-Attend-Tell speaker."})
+    demo: bool = field(default=False, metadata={"help": "Open the Gradio demo on the trained models at the end."})
 
 
 def quickstart(args: QuickstartArguments) -> dict:
@@ -37,6 +48,7 @@ def quickstart(args: QuickstartArguments) -> dict:
     from .data.preprocess import prepare_release
     from .data.stats import format_table, write_statistics
     from .evaluation.report import compare
+    from .training.image_emotion import training_function as train_image_emotion
     from .training.speaker import training_function as train_speaker
     from .training.text_emotion import training_function as train_text_emotion
 
@@ -51,7 +63,7 @@ def quickstart(args: QuickstartArguments) -> dict:
 
     csv_path, images_dir = synthetic_default_release()
 
-    print(f"[1/5] dataset: synthetic release at {csv_path}, exported as Parquet")
+    print(f"[1/6] dataset: synthetic release at {csv_path}, exported as Parquet")
     summary["dataset_dir"] = str(
         export_artemis(
             csv_path, output_dir / "dataset", images_dir, embed_images=True, pretty_name=SYNTHETIC_PRETTY_NAME
@@ -60,10 +72,10 @@ def quickstart(args: QuickstartArguments) -> dict:
 
     statistics = write_statistics(prepare_release(csv_path, images_dir), output_dir / "statistics")
     summary["statistics"] = statistics
-    print(f"[2/5] statistics:\n{format_table(statistics)}")
+    print(f"[2/6] statistics:\n{format_table(statistics)}")
     stage_done("dataset and statistics")
 
-    print("[3/5] text-to-emotion LSTM classifier")
+    print("[3/6] text-to-emotion LSTM classifier")
     text = train_text_emotion(
         ReleaseArguments(),
         PreprocessOptions(),
@@ -84,11 +96,28 @@ def quickstart(args: QuickstartArguments) -> dict:
     )
     stage_done("text classifier")
 
-    print("[4/5] speakers: emotion-grounded Show-Attend-Tell, and the nearest-neighbour baseline")
+    print("[4/6] image-to-emotion classifier (with Grad-CAM; the speakers' emotion='auto')")
     release = ReleaseArguments()
+    image = train_image_emotion(
+        release,
+        ImageEmotionArguments(**TINY_IMAGE_CLASSIFIER),
+        TrainingArguments(
+            output_dir=str(output_dir / "image-emotion"),
+            overwrite_output_dir=True,
+            num_epochs=args.image_epochs,
+            learning_rate=3e-3,
+            lr_scheduler="constant",
+        ),
+    )
+    summary["image_emotion"] = image["test"]
+    print("      held-out accuracy {accuracy:.1%} (9-way)".format(**image["test"]))
+    stage_done("image classifier")
+
+    print("[5/6] speakers: emotion-grounded Show-Attend-Tell, and the nearest-neighbour baseline")
+    classifier = str((output_dir / "image-emotion").absolute())  # the speakers' configs name it: from any folder
     train_speaker(
         release,
-        SpeakerArguments(emotion_grounding=True, cache_features=True, **TINY_SPEAKER),
+        SpeakerArguments(emotion_grounding=True, cache_features=True, emotion_classifier=classifier, **TINY_SPEAKER),
         SpeakerTrainingArguments(
             output_dir=str(output_dir / "speaker-sat"),
             overwrite_output_dir=True,
@@ -101,7 +130,7 @@ def quickstart(args: QuickstartArguments) -> dict:
     )
     train_speaker(
         release,
-        SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64),
+        SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64, emotion_classifier=classifier),
         SpeakerTrainingArguments(output_dir=str(output_dir / "speaker-nn"), overwrite_output_dir=True),
     )
     captions = [
@@ -115,7 +144,7 @@ def quickstart(args: QuickstartArguments) -> dict:
     ]
     stage_done("speakers and captions")
 
-    print("[5/5] evaluation of both speakers on the held-out paintings")
+    print("[6/6] evaluation of both speakers on the held-out paintings")
     references = build_artemis(csv_path, None, "deep-nets").dataset
     options = EvaluationOptions(text_classifier=str(output_dir / "text-emotion"), meteor=False)
     table = compare(captions, references, output_dir / "evaluation", options)
@@ -124,7 +153,15 @@ def quickstart(args: QuickstartArguments) -> dict:
     stage_done("evaluation")
 
     (output_dir / "quickstart.json").write_text(json.dumps(summary, indent=1))
+    demo_command = f"artemis-hf demo --quickstart_dir {output_dir}"  # its speakers, classifiers and dataset
+    summary["demo_command"] = demo_command
     print(
         f"Done: results in {output_dir} (dataset loads with datasets.load_dataset({summary['dataset_dir']!r}, 'deep-nets'))"
     )
+    print(f"Try the demo on these models: {demo_command}")
+    if args.demo:  # gradio is the demo extra: imported only when asked for
+        from .demo import serve
+        from .demo_arguments import DemoArguments
+
+        serve(DemoArguments(quickstart_dir=str(output_dir)))
     return summary
