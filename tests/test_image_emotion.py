@@ -137,7 +137,7 @@ for folder in sys.argv[1:]:
     classify = pipeline("image-classification", model=folder, trust_remote_code=True)
     pixel_values = classify.image_processor(image, return_tensors="pt")["pixel_values"]
     results.append({"class": type(model).__module__, "logits": model(pixel_values).logits[0].tolist(), "top": classify(image, top_k=1)[0]["label"]})
-print(json.dumps({"artemis_modules": [name for name in sys.modules if "artemis" in name], "results": results}))
+print(json.dumps({"artemis_modules": [name for name in sys.modules if name.split(".")[0] == "artemis_hf"], "results": results}))
 """
 
 

@@ -176,7 +176,7 @@ def test_remote_code_in_a_process_that_never_imported_artemis_hf(trained_speaker
         sat_dir, nn_dir, image = sys.argv[1:]
         sat = pipeline(model=sat_dir, trust_remote_code=True)
         nn = pipeline(model=nn_dir, trust_remote_code=True)
-        print(json.dumps({"sat": sat(image, emotion="awe"), "nn": nn(image), "modules": [m for m in sys.modules if "artemis_hf" in m]}))
+        print(json.dumps({"sat": sat(image, emotion="awe"), "nn": nn(image), "modules": [m for m in sys.modules if m.split(".")[0] == "artemis_hf"]}))
         """
     )
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}

@@ -120,11 +120,12 @@ def speaker_config(name_or_path, argument: str, **config_kwargs):
     return config
 
 
-def load_checked(load, argument: str, name_or_path, model_mapping, expected: str, config=None):
+def load_checked(load, argument: str, name_or_path, model_mapping, expected: str, config=None, trust_remote_code=None):
     """`load()`, a from_pretrained or pipeline() call on `name_or_path`, after `check_model_family` on its `config`
     (read from `name_or_path` when not given), and with a damaged weights file named (safetensors names none)."""
-    config = config or AutoConfig.from_pretrained(name_or_path)
-    check_model_family(config, model_mapping, argument, name_or_path, expected)
+    config = config or AutoConfig.from_pretrained(name_or_path, trust_remote_code=trust_remote_code)
+    if not (trust_remote_code and getattr(config, "auto_map", None)):  # remote code's classes are in no Auto mapping
+        check_model_family(config, model_mapping, argument, name_or_path, expected)
     try:
         return load()
     except SafetensorError as error:
@@ -270,12 +271,18 @@ class ArtEmisCaptioningPipeline(Pipeline):
             from transformers import pipeline
 
             name_or_path = self._classifier
+            # Running as remote code means its user passed trust_remote_code=True: the classifier that the speaker's
+            # config names is then loaded the same way (it is remote code too where artemis_hf is not installed).
+            trusted = type(self).__module__.startswith("transformers_modules")
             self._classifier = load_checked(
-                lambda: pipeline("image-classification", model=name_or_path, device=self.device),
+                lambda: pipeline(
+                    "image-classification", model=name_or_path, device=self.device, trust_remote_code=trusted or None
+                ),
                 "emotion_classifier",
                 name_or_path,
                 MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING,
                 "an image classifier (AutoModelForImageClassification)",
+                trust_remote_code=trusted or None,
             )
         names = [_label_key(name) for name in self._classifier.model.config.id2label.values()]
         unknown = [name for name in names if name not in self.labels]
