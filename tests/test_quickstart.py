@@ -33,7 +33,14 @@ def test_both_speakers_caption_the_held_out_paintings_and_are_compared(quickstar
 
 def test_the_run_says_where_its_time_went(quickstart_outputs):
     seconds = quickstart_outputs.summary["seconds"]
-    stages = ["dataset and statistics", "text classifier", "image classifier", "speakers and captions", "evaluation"]
+    stages = [
+        "dataset and statistics",
+        "text classifier",
+        "image classifier",
+        "speakers and captions",
+        "evaluation",
+        "analysis",
+    ]
     assert list(seconds) == stages
     assert all(value >= 0 for value in seconds.values())
 
@@ -49,3 +56,9 @@ def test_the_speakers_name_the_image_classifier_and_every_model_has_a_card(quick
         assert (output_dir / model / "README.md").read_text().startswith("---\n")  # a card with Hub metadata
     # The run ends with the command that opens the demo on what it trained.
     assert quickstart_outputs.stdout.rstrip().endswith(f"artemis-hf demo --quickstart_dir {output_dir}")
+
+
+def test_the_analysis_puts_the_speakers_captions_beside_the_human_utterances(quickstart_outputs):
+    analysis = json.loads((quickstart_outputs.output_dir / "analysis" / "analysis.json").read_text())
+    assert set(analysis["language"]) == {"human utterances", "captions-speaker-sat", "captions-speaker-nn"}
+    assert quickstart_outputs.summary["analysers_missing"] == []  # the dev extra installs every analyser

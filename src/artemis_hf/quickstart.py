@@ -43,6 +43,7 @@ class QuickstartArguments:
 
 def quickstart(args: QuickstartArguments) -> dict:
     # The stages' code is imported here, so that `artemis-hf quickstart --help` does not wait for torch.
+    from .analysis import Analysers, analyze_release, load_collection
     from .data.builder import build_artemis
     from .data.export import export_artemis
     from .data.preprocess import prepare_release
@@ -63,19 +64,20 @@ def quickstart(args: QuickstartArguments) -> dict:
 
     csv_path, images_dir = synthetic_default_release()
 
-    print(f"[1/6] dataset: synthetic release at {csv_path}, exported as Parquet")
+    print(f"[1/7] dataset: synthetic release at {csv_path}, exported as Parquet")
     summary["dataset_dir"] = str(
         export_artemis(
             csv_path, output_dir / "dataset", images_dir, embed_images=True, pretty_name=SYNTHETIC_PRETTY_NAME
         )
     )
 
-    statistics = write_statistics(prepare_release(csv_path, images_dir), output_dir / "statistics")
+    prepared = prepare_release(csv_path, images_dir)
+    statistics = write_statistics(prepared, output_dir / "statistics")
     summary["statistics"] = statistics
-    print(f"[2/6] statistics:\n{format_table(statistics)}")
+    print(f"[2/7] statistics:\n{format_table(statistics)}")
     stage_done("dataset and statistics")
 
-    print("[3/6] text-to-emotion LSTM classifier")
+    print("[3/7] text-to-emotion LSTM classifier")
     text = train_text_emotion(
         ReleaseArguments(),
         PreprocessOptions(),
@@ -96,7 +98,7 @@ def quickstart(args: QuickstartArguments) -> dict:
     )
     stage_done("text classifier")
 
-    print("[4/6] image-to-emotion classifier (with Grad-CAM; the speakers' emotion='auto')")
+    print("[4/7] image-to-emotion classifier (with Grad-CAM; the speakers' emotion='auto')")
     release = ReleaseArguments()
     image = train_image_emotion(
         release,
@@ -113,7 +115,7 @@ def quickstart(args: QuickstartArguments) -> dict:
     print("      held-out accuracy {accuracy:.1%} (9-way)".format(**image["test"]))
     stage_done("image classifier")
 
-    print("[5/6] speakers: emotion-grounded Show-Attend-Tell, and the nearest-neighbour baseline")
+    print("[5/7] speakers: emotion-grounded Show-Attend-Tell, and the nearest-neighbour baseline")
     classifier = str((output_dir / "image-emotion").absolute())  # the speakers' configs name it: from any folder
     train_speaker(
         release,
@@ -144,13 +146,25 @@ def quickstart(args: QuickstartArguments) -> dict:
     ]
     stage_done("speakers and captions")
 
-    print("[6/6] evaluation of both speakers on the held-out paintings")
+    print("[6/7] evaluation of both speakers on the held-out paintings")
     references = build_artemis(csv_path, None, "deep-nets").dataset
     options = EvaluationOptions(text_classifier=str(output_dir / "text-emotion"), meteor=False)
     table = compare(captions, references, output_dir / "evaluation", options)
     summary["speaker_table"] = table
     print(table)
     stage_done("evaluation")
+
+    print("[7/7] analysis: the human utterances beside the speakers' captions (the analysis extra's analysers)")
+    analysis = analyze_release(
+        prepared,
+        output_dir / "analysis",
+        label="human utterances",
+        compare=[load_collection(str(path)) for path in captions],
+        analysers=Analysers.load(),  # an analyser whose package is missing is named, and the others still run
+    )
+    summary["analysis_dir"] = str(output_dir / "analysis")
+    summary["analysers_missing"] = sorted(analysis.get("unavailable", {}))
+    stage_done("analysis")
 
     (output_dir / "quickstart.json").write_text(json.dumps(summary, indent=1))
     demo_command = f"artemis-hf demo --quickstart_dir {output_dir}"  # its speakers, classifiers and dataset
