@@ -117,4 +117,13 @@ def test_export_loads_back_with_plain_load_dataset(builds, synthetic_release, tm
     assert paintings.features["image"] == datasets.Image()
     assert paintings[0]["image"].size == (32, 32)  # bytes embedded, not a path to this machine
     assert (tmp_path / "deep-nets" / "tokenizer.json").is_file()
-    assert "config_name: deep-nets" in (tmp_path / "README.md").read_text()
+    card = (tmp_path / "README.md").read_text()
+    assert "config_name: deep-nets" in card
+    # The card carries `dataset stats`' figures and what the preprocessing removed, from this very release.
+    deep_nets = builds["deep-nets"].report
+    annotations = sum(len(split) for split in builds["raw"].dataset.values())
+    assert f"| annotations | {annotations:,} |" in card
+    assert (
+        f"| deep-nets | {deep_nets['rows_in']:,} | {deep_nets['rows_removed']:,} | {deep_nets['rows_out']:,} |" in card
+    )
+    assert f"a vocabulary of {deep_nets['deep_nets']['vocabulary_size']:,} tokens" in card

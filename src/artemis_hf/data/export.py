@@ -48,7 +48,7 @@ def export_artemis(
     if embed_images and images_dir is None:
         raise ValueError("embed_images=True needs images_dir")
     output_dir = Path(output_dir)
-    card_configs, summaries = [], {}
+    card_configs, summaries, reports = [], {}, {}
     for config in configs:
         build = build_artemis(csv_path, images_dir, config, options=options, cache_dir=cache_dir)
         config_dir = output_dir / config
@@ -64,13 +64,15 @@ def export_artemis(
             _write_split(dataset, config_dir, split, embed_images and "image" in dataset.features)
             data_files.append({"split": split, "path": f"{config}/{split}-*.parquet"})
         (config_dir / REPORT_FILENAME).write_text(json.dumps(build.report, indent=1))
+        reports[config] = build.report
         if build.tokenizer is not None:  # loads with AutoTokenizer.from_pretrained(repo, subfolder=config)
             build.tokenizer.save_pretrained(config_dir)
         card_configs.append(
             {"config_name": config, "data_files": data_files, **({"default": True} if config == "deep-nets" else {})}
         )
         summaries[config] = {split: len(dataset) for split, dataset in build.dataset.items()}
-    write_dataset_card(output_dir, card_configs, summaries, pretty_name)
+    figures = card_figures(csv_path, options or PreprocessOptions(), reports)
+    write_dataset_card(output_dir, card_configs, summaries, pretty_name, figures)
     logger.info("Exported %s to %s", list(configs), output_dir)
     return output_dir
 
@@ -108,7 +110,40 @@ def _write_split(dataset, config_dir: Path, split: str, embed_images: bool) -> N
         )
 
 
-def write_dataset_card(output_dir: Path, card_configs: list[dict], summaries: dict, pretty_name: str) -> None:
+def card_figures(csv_path, options: PreprocessOptions, reports: dict[str, dict]) -> str:
+    """The card's figures in Markdown: `dataset stats`' headline figures, and what each config's preprocessing removed."""
+    from .preprocess import prepare_release
+    from .stats import headline_figures, release_statistics
+
+    # The figures are of the text and the votes: the images need no second check.
+    prepared = prepare_release(csv_path, None, options)
+    statistics = release_statistics(prepared, options.spell_check, options.text_normalization)
+    lines = ["| figure | value |", "|---|---|"]
+    lines += [
+        f"| {name.strip() if name[0] != ' ' else 'emotion: ' + name.strip()} | {value} |"
+        for name, value in headline_figures(statistics)
+    ]
+    lines += ["", "| config | rows in | removed | rows out | removed by |", "|---|---|---|---|---|"]
+    for config, report in reports.items():
+        steps = "; ".join(f"{step['step']} ({step['reason']}): {step['removed']:,}" for step in report["steps"])
+        lines.append(
+            f"| {config} | {report['rows_in']:,} | {report['rows_removed']:,} | {report['rows_out']:,} | {steps or '-'} |"
+        )
+    deep_nets = reports.get("deep-nets", {}).get("deep_nets")
+    if deep_nets:
+        lines += [
+            "",
+            f"deep-nets: text normalisation `{deep_nets['text_normalization']}`, "
+            f"{deep_nets['spelling_corrections']:,} words spell-corrected, utterances of at most "
+            f"{deep_nets['max_tokens']} tokens, a vocabulary of {deep_nets['vocabulary_size']:,} tokens "
+            f"(`<unk>`: {deep_nets['unk_share']:.2%} of tokens).",
+        ]
+    return "\n".join(lines)
+
+
+def write_dataset_card(
+    output_dir: Path, card_configs: list[dict], summaries: dict, pretty_name: str, figures: str = ""
+) -> None:
     from huggingface_hub import DatasetCard, DatasetCardData
 
     total_rows = max(sum(count or 0 for count in counts.values()) for counts in summaries.values())
@@ -128,7 +163,11 @@ def write_dataset_card(output_dir: Path, card_configs: list[dict], summaries: di
         for config, counts in summaries.items()
     )
     card = DatasetCard.from_template(
-        card_data, template_path=str(CARD_TEMPLATE), pretty_name=pretty_name, split_table=split_table
+        card_data,
+        template_path=str(CARD_TEMPLATE),
+        pretty_name=pretty_name,
+        split_table=split_table,
+        figures=figures or "Run `artemis-hf dataset export` on the release: its card lists the figures here.",
     )
     card.save(str(output_dir / "README.md"))
 

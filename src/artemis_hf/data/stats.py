@@ -114,9 +114,9 @@ def summary(values: np.ndarray) -> dict:
     }
 
 
-def format_table(statistics: dict) -> str:
-    """A short plain-text table of the headline figures."""
-    rows = [
+def headline_figures(statistics: dict) -> list[tuple[str, str]]:
+    """(name, value) of the headline figures, as `format_table` prints them and the dataset card shows them."""
+    return [
         ("annotations", f"{statistics['annotations']:,}"),
         ("paintings", f"{statistics['paintings']:,} in {statistics['art_styles']} styles"),
         (
@@ -137,6 +137,11 @@ def format_table(statistics: dict) -> str:
         ("utterances with a simile", f"{statistics['simile_share']:.1%}"),
         *((f"  {name}", f"{share:.1%}") for name, share in statistics["emotion_shares"].items()),
     ]
+
+
+def format_table(statistics: dict) -> str:
+    """A short plain-text table of the headline figures."""
+    rows = headline_figures(statistics)
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
