@@ -358,3 +358,12 @@ def test_a_pulled_model_reloads_offline_with_the_hub_gone(model_dir, hub, capsys
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout.splitlines()[-1]) == json.loads(json.dumps(online_outputs))
+
+
+@pytest.mark.parametrize("model_dir", ["speaker-nn"], indirect=True)
+def test_a_speaker_naming_a_local_classifier_is_pushed_with_a_warning(model_dir, hub, capsys, caplog):
+    classifier = json.loads((model_dir / "config.json").read_text())["emotion_classifier_name_or_path"]
+    assert Path(classifier).is_dir()  # the quickstart's speakers name its image classifier's folder
+    with caplog.at_level("WARNING", logger="artemis_hf.hub.push"):
+        assert push(model_dir, hub.repo_id("speaker-nn"), capsys)[0] == 0
+    assert f"names the local classifier {classifier}" in caplog.text and "emotion_classifier=" in caplog.text

@@ -71,6 +71,7 @@ def push_model(
         refuse_synthetic_over_artemis(HfApi(token=token), folder, repo_id, revision)
         validate_card(card, folder)
     save_card(card, model_dir, overwrite_card)
+    warn_of_a_local_classifier(folder)
     files, left_out = files_to_upload(model_dir)
     if left_out:
         logger.info("Not pushed: %s", "; ".join(f"{name}: {why}" for name, why in left_out.items()))
@@ -86,6 +87,19 @@ def push_model(
         token=token,
         wrote=CARD_FILENAME,
     )
+
+
+def warn_of_a_local_classifier(folder: ModelFolder) -> None:
+    """A speaker whose config names a classifier folder of this machine: on the Hub, emotion="auto" cannot find it."""
+    classifier = folder.config.get("emotion_classifier_name_or_path")
+    if classifier and os.path.isdir(classifier):
+        logger.warning(
+            "--model_dir %s names the local classifier %s (emotion_classifier_name_or_path): users of the pushed "
+            "speaker must pass emotion= or emotion_classifier=. Push the classifier too and set that config field to "
+            "its repo id to make emotion='auto' work from the Hub",
+            folder.path,
+            classifier,
+        )
 
 
 def validate_card(card, folder: ModelFolder) -> None:
