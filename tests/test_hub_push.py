@@ -367,3 +367,15 @@ def test_a_speaker_naming_a_local_classifier_is_pushed_with_a_warning(model_dir,
     with caplog.at_level("WARNING", logger="artemis_hf.hub.push"):
         assert push(model_dir, hub.repo_id("speaker-nn"), capsys)[0] == 0
     assert f"names the local classifier {classifier}" in caplog.text and "emotion_classifier=" in caplog.text
+
+
+@pytest.mark.parametrize("model_dir", ["text-emotion"], indirect=True)
+def test_a_file_missing_from_a_repo_is_named(model_dir, hub, capsys):
+    from artemis_hf.training.init_from import load_init_checkpoint
+
+    repo_id = hub.repo_id("incomplete")
+    assert push(model_dir, repo_id, capsys)[0] == 0
+    hub.api.delete_file("config.json", repo_id)
+    with pytest.raises((OSError, ValueError), match=f"--init_from {repo_id}: cannot load its config .*config.json"):
+        load_init_checkpoint(repo_id, None, "train text-emotion")
+    assert (model_dir / "config.json").is_file()  # nothing local was touched
