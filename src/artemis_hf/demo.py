@@ -34,7 +34,10 @@ from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: else it calls api.gradio.app
 
-import gradio as gr  # noqa: E402
+try:
+    import gradio as gr
+except ModuleNotFoundError as error:  # an extra: say which
+    raise ModuleNotFoundError(f"the demo needs gradio ({error}): pip install 'artemis-hf[demo]'") from error
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
