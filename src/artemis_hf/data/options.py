@@ -12,6 +12,11 @@ TextNormalization = Literal["reference", "clean"]
 DEFAULT_TEXT_NORMALIZATION: TextNormalization = "reference"
 
 
+def check_text_normalization(text_normalization: str) -> None:
+    if text_normalization not in ("reference", "clean"):
+        raise ValueError(f"text_normalization must be 'reference' or 'clean', got {text_normalization!r}")
+
+
 @dataclass
 class PreprocessOptions:
     """Options of the reference preprocessing; the defaults reproduce its "for deep nets" release."""
@@ -69,8 +74,7 @@ class PreprocessOptions:
         for name in ("on_bad_row", "on_bad_image"):
             if getattr(self, name) not in ("error", "skip"):
                 raise ValueError(f"{name} must be 'error' or 'skip', got {getattr(self, name)!r}")
-        if self.text_normalization not in ("reference", "clean"):
-            raise ValueError(f"text_normalization must be 'reference' or 'clean', got {self.text_normalization!r}")
+        check_text_normalization(self.text_normalization)
         if self.min_tokens < 0 or (self.max_tokens is not None and self.max_tokens < self.min_tokens):
             raise ValueError(
                 f"need 0 <= min_tokens <= max_tokens, got min_tokens={self.min_tokens}, max_tokens={self.max_tokens}"

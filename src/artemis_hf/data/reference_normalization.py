@@ -49,11 +49,15 @@ class ReferenceNormalizer:
         self._to_space = str.maketrans(PUNCTUATION_TO_SPACE, " " * len(PUNCTUATION_TO_SPACE))
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike) -> ReferenceNormalizer:
-        """From a JSON file with the reference's "sentences", "tokens" (words) and "contractions" tables."""
-        with open(path, encoding="utf-8") as file:
-            tables = json.load(file)
+    def from_tables(cls, tables: dict) -> ReferenceNormalizer:
+        """From the reference's "sentences", "tokens" (words) and "contractions" tables (other keys are ignored)."""
         return cls(tables["sentences"], tables["tokens"], tables["contractions"])
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> ReferenceNormalizer:
+        """From a JSON file of those tables."""
+        with open(path, encoding="utf-8") as file:
+            return cls.from_tables(json.load(file))
 
     def save(self, path: str | os.PathLike) -> None:
         tables = {"sentences": self.sentences, "tokens": self.words, "contractions": self.contractions}

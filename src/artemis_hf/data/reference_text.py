@@ -50,7 +50,7 @@ def _read_xz_lines(name: str) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def reference_normalizer() -> ReferenceNormalizer:
     """The reference's normalisation with its tables, as `ArtEmisTokenizer` applies it to one utterance."""
-    return ReferenceNormalizer.from_file(reference_tables_file())
+    return ReferenceNormalizer.from_tables(reference_data())  # the file is parsed once, for both
 
 
 def reference_tables_file() -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .options import DEFAULT_TEXT_NORMALIZATION, TextNormalization
+from .options import DEFAULT_TEXT_NORMALIZATION, TextNormalization, check_text_normalization
 
 # Phrases that mark a simile or metaphor, as in the reference analysis: a caption "has a simile" when its lowercased
 # text contains one of them as a plain substring (20.9% of all ArtEmis utterances do).
@@ -201,8 +201,7 @@ def load_tokenizer(tokenizer_file: str, text_normalization: TextNormalization = 
 
 
 def _fast_tokenizer(text_normalization: str, **source):
-    if text_normalization not in ("reference", "clean"):
-        raise ValueError(f"text_normalization must be 'reference' or 'clean', got {text_normalization!r}")
+    check_text_normalization(text_normalization)
     if text_normalization == "reference":
         from .reference_text import reference_tables_file
         from .tokenization_artemis import ArtEmisTokenizer as tokenizer_class
