@@ -65,14 +65,18 @@ def quickstart(args: QuickstartArguments) -> dict:
     csv_path, images_dir = synthetic_default_release()
 
     print(f"[1/7] dataset: synthetic release at {csv_path}, exported as Parquet")
+    prepared = prepare_release(csv_path, images_dir)
+    statistics = write_statistics(prepared, output_dir / "statistics")  # the dataset card shows them too
     summary["dataset_dir"] = str(
         export_artemis(
-            csv_path, output_dir / "dataset", images_dir, embed_images=True, pretty_name=SYNTHETIC_PRETTY_NAME
+            csv_path,
+            output_dir / "dataset",
+            images_dir,
+            embed_images=True,
+            pretty_name=SYNTHETIC_PRETTY_NAME,
+            statistics=statistics,
         )
     )
-
-    prepared = prepare_release(csv_path, images_dir)
-    statistics = write_statistics(prepared, output_dir / "statistics")
     summary["statistics"] = statistics
     print(f"[2/7] statistics:\n{format_table(statistics)}")
     stage_done("dataset and statistics")

@@ -32,6 +32,7 @@ def export_artemis(
     pretty_name: str = "ArtEmis",
     options: PreprocessOptions | None = None,
     cache_dir: str | None = None,
+    statistics: dict | None = None,
 ) -> Path:
     """Write `<output_dir>/<config>/<split>-XXXXX-of-YYYYY.parquet` for each config, the build's report and
     tokenizer beside them, and a README.md whose YAML `configs:` lets `datasets.load_dataset(output_dir, config)`
@@ -71,7 +72,15 @@ def export_artemis(
             {"config_name": config, "data_files": data_files, **({"default": True} if config == "deep-nets" else {})}
         )
         summaries[config] = {split: len(dataset) for split, dataset in build.dataset.items()}
-    figures = card_figures(csv_path, options or PreprocessOptions(), reports)
+    options = options or PreprocessOptions()
+    if statistics is None:  # `dataset stats`' figures for the card; a caller that has them already passes them
+        from .preprocess import prepare_release
+        from .stats import release_statistics
+
+        # The figures are of the text and the votes: the images need no second check.
+        prepared = prepare_release(csv_path, None, options)
+        statistics = release_statistics(prepared, options.spell_check, options.text_normalization)
+    figures = card_figures(statistics, reports)
     write_dataset_card(output_dir, card_configs, summaries, pretty_name, figures)
     logger.info("Exported %s to %s", list(configs), output_dir)
     return output_dir
@@ -110,14 +119,10 @@ def _write_split(dataset, config_dir: Path, split: str, embed_images: bool) -> N
         )
 
 
-def card_figures(csv_path, options: PreprocessOptions, reports: dict[str, dict]) -> str:
+def card_figures(statistics: dict, reports: dict[str, dict]) -> str:
     """The card's figures in Markdown: `dataset stats`' headline figures, and what each config's preprocessing removed."""
-    from .preprocess import prepare_release
-    from .stats import headline_figures, release_statistics
+    from .stats import headline_figures
 
-    # The figures are of the text and the votes: the images need no second check.
-    prepared = prepare_release(csv_path, None, options)
-    statistics = release_statistics(prepared, options.spell_check, options.text_normalization)
     lines = ["| figure | value |", "|---|---|"]
     lines += [
         f"| {name.strip() if name[0] != ' ' else 'emotion: ' + name.strip()} | {value} |"
