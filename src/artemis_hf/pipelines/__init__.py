@@ -2,7 +2,7 @@
 
 from transformers.pipelines import PIPELINE_REGISTRY
 
-from ..models import speaker_nn, speaker_sat  # noqa: F401  (registers the speakers with the Auto classes)
+from .. import models  # noqa: F401  (registers the speakers and their processor with the Auto classes)
 from .captioning import TASK, ArtEmisCaptioningPipeline, AutoSpeaker
 
 PIPELINE_REGISTRY.register_pipeline(TASK, pipeline_class=ArtEmisCaptioningPipeline, pt_model=AutoSpeaker, type="image")

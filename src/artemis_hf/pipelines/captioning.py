@@ -27,7 +27,6 @@ import torch
 from PIL import Image, ImageOps
 from safetensors import SafetensorError, safe_open
 from transformers import AutoConfig, AutoModelForImageTextToText, Pipeline
-from transformers.modeling_outputs import BaseModelOutput
 from transformers.models.auto.modeling_auto import (
     MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING,
     MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING,
@@ -45,6 +44,13 @@ REMOTE_TASK = "artemis-captioning-remote"
 
 def _label_key(name: str) -> str:
     return name.strip().lower().replace("_", " ")
+
+
+def _repeat_rows(outputs, repeats: int):
+    """`outputs` (a ModelOutput or a dict) with each tensor's rows repeated: one row per returned sequence."""
+    return type(outputs)(
+        **{name: value.repeat_interleave(repeats, 0) for name, value in outputs.items() if torch.is_tensor(value)}
+    )
 
 
 def _check_positive(name: str, value) -> None:
@@ -319,13 +325,14 @@ class ArtEmisCaptioningPipeline(Pipeline):
             return {"utterance_ids": found.utterance_ids, "emotion_ids": emotion_ids, "scores": scores}
 
         grounding = {"emotion_ids": emotion_ids} if self.model.config.emotion_grounding else {}
-        grid = self.model.get_encoder()(pixel_values).last_hidden_state  # once, for generate() and the attention below
+        # Once, for generate() and the attention below; a speaker that grounds its encoder takes the emotion here.
+        encoder_outputs = self.model.get_encoder()(pixel_values=pixel_values, **grounding)
         generate_kwargs = self._prepare_generate_kwargs(
             generate_kwargs or {}, num_return_sequences=num_return_sequences
         )
-        # A fresh output object: generate() expands it for the beams in place.
+        # A shallow copy: generate() expands its tensors for the beams in place.
         sequences = self.model.generate(
-            encoder_outputs=BaseModelOutput(last_hidden_state=grid), **grounding, **generate_kwargs
+            encoder_outputs=type(encoder_outputs)(**encoder_outputs), **grounding, **generate_kwargs
         )  # (B * k, T)
         outputs = {
             "sequences": sequences.view(len(pixel_values), num_return_sequences, -1),
@@ -334,15 +341,11 @@ class ArtEmisCaptioningPipeline(Pipeline):
         }
         if return_attention:
             # Read the chosen captions again with teacher forcing: beam search keeps only the running beams' maps.
-            if grounding:
-                grounding = {"emotion_ids": emotion_ids.repeat_interleave(num_return_sequences, 0)}
-            read = self.model(
-                encoder_outputs=(grid.repeat_interleave(num_return_sequences, 0),),
-                decoder_input_ids=sequences[:, :-1],
-                output_attentions=True,
-                **grounding,
-            )
-            attention = read.cross_attentions[0][:, 0]  # (B * k, T - 1, P): step t wrote token t + 1
+            attention = self.model.caption_attention(
+                _repeat_rows(encoder_outputs, num_return_sequences),
+                sequences[:, :-1],
+                **_repeat_rows(grounding, num_return_sequences),
+            )  # (B * k, T - 1, P): step t wrote token t + 1
             height = round(math.sqrt(attention.shape[-1] * pixel_values.shape[-2] / pixel_values.shape[-1]))
             outputs["attention"] = attention.reshape(
                 len(pixel_values), num_return_sequences, attention.shape[1], height, -1

@@ -38,11 +38,12 @@ class SpeakerSATEncoder(nn.Module):
         )
         self.hidden_size = self.backbone.feature_info.channels()[-1]
 
-    def forward(
-        self, pixel_values: torch.Tensor, **kwargs
-    ) -> BaseModelOutput:  # kwargs: generate()'s flags, moot here
+    def forward_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         grid = self.backbone(pixel_values)[-1]  # (B, E, H, W)
-        return BaseModelOutput(last_hidden_state=grid.flatten(2).transpose(1, 2))  # (B, P=H*W, E)
+        return grid.flatten(2).transpose(1, 2)  # (B, P=H*W, E)
+
+    def forward(self, pixel_values: torch.Tensor, **kwargs) -> BaseModelOutput:  # kwargs: generate()'s flags, moot
+        return BaseModelOutput(last_hidden_state=self.forward_features(pixel_values))
 
 
 class AdditiveAttention(nn.Module):
@@ -250,6 +251,18 @@ class SpeakerSATForConditionalGeneration(PreTrainedModel, GenerationMixin):
             cross_attentions=(attention.unsqueeze(1),) if output_attentions else None,
             encoder_last_hidden_state=grid,
         )
+
+    @torch.no_grad()
+    def caption_attention(self, encoder_outputs, decoder_input_ids, emotion_ids=None) -> torch.Tensor:
+        """(B, T, P): where each step looked in the grid: what `pipeline("artemis-captioning",
+        return_attention=True)` draws."""
+        read = self(
+            encoder_outputs=encoder_outputs,
+            decoder_input_ids=decoder_input_ids,
+            emotion_ids=emotion_ids,
+            output_attentions=True,
+        )
+        return read.cross_attentions[0][:, 0]
 
     def _check_emotion_ids(self, emotion_ids, batch_size: int) -> None:
         if emotion_ids is None:

@@ -1,8 +1,8 @@
-"""The speaker's processor: its image processor and its word-level tokenizer, saved and loaded together."""
+"""The speakers' processor (Show-Attend-Tell and M2): image processor and word-level tokenizer, saved together."""
 
 from transformers import BatchFeature, ProcessorMixin
 
-from .modeling_speaker_sat import IGNORE_INDEX
+IGNORE_INDEX = -100  # label of padding positions (this file is also the M2 speaker's remote code: it stands alone)
 
 
 class SpeakerSATProcessor(ProcessorMixin):
