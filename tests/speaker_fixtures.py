@@ -3,8 +3,8 @@
     pytest_plugins = ["speaker_fixtures"]      # in a test module (or once in conftest.py)
 
 - `speaker_release`: a synthetic release big enough to learn from (600 paintings at 64 px) and its datasets cache.
-- `trained_speakers`: an emotion-grounded tiny Show-Attend-Tell speaker trained on it, and the nearest-neighbour
-  speaker over the same training paintings, as saved folders.
+- `trained_speakers`: emotion-grounded tiny Show-Attend-Tell and M2 speakers trained on it, and the
+  nearest-neighbour speaker over the same training paintings, as saved folders.
 - `text_classifier`: a tiny LSTM text-to-emotion classifier trained on the same release.
 - `single_thread`: torch on one thread for a test module (`pytestmark = pytest.mark.usefixtures("single_thread")`).
 """
@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import torch
 
 from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.data.synthetic import make_synthetic_release
-from artemis_hf.quickstart import TINY_SPEAKER
+from artemis_hf.quickstart import TINY_M2, TINY_SPEAKER
 
 
 def tiny_training_arguments(output_dir):
@@ -72,8 +73,10 @@ def speaker_release(tmp_path_factory) -> ReleaseArguments:
 @dataclass
 class TrainedSpeakers:
     sat: Path
+    m2: Path
     nn: Path
-    history: list
+    history: list  # SAT's
+    m2_history: list
 
 
 @pytest.fixture(scope="session")
@@ -86,12 +89,19 @@ def trained_speakers(speaker_release, tmp_path_factory) -> TrainedSpeakers:
         # The quickstart's tiny speaker, frozen and cached.
         sat = SpeakerArguments(emotion_grounding=True, cache_features=True, **TINY_SPEAKER)
         result = training_function(speaker_release, sat, tiny_training_arguments(root / "sat"))
+        # The quickstart's tiny M2 on the same grid, with M2's schedule: linear warm-up (100 steps), then the rate
+        # falls as 1 / sqrt(step).
+        m2 = SpeakerArguments(arch="m2", emotion_grounding=True, cache_features=True, **TINY_M2)
+        m2_args = dataclasses.replace(
+            tiny_training_arguments(root / "m2"), num_epochs=12, lr_scheduler="inverse_sqrt", warmup_steps=100
+        )
+        m2_result = training_function(speaker_release, m2, m2_args)
         training_function(
             speaker_release,
             SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64),
             tiny_training_arguments(root / "nn"),
         )
-    return TrainedSpeakers(root / "sat", root / "nn", result.history)
+    return TrainedSpeakers(root / "sat", root / "m2", root / "nn", result.history, m2_result.history)
 
 
 @pytest.fixture(scope="session")

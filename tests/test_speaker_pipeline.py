@@ -32,6 +32,17 @@ def sat(trained_speakers):
 
 
 @pytest.fixture(scope="module")
+def m2(trained_speakers):
+    return pipeline("artemis-captioning", model=str(trained_speakers.m2))
+
+
+@pytest.fixture(params=["sat", "m2"])
+def generating(request):
+    """Each generating speaker's pipeline, in turn."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="module")
 def image_classifier(tmp_path_factory):
     """A tiny random transformers image classifier over the 9 emotions, saved with its image processor."""
     folder = tmp_path_factory.mktemp("image-classifier")
@@ -85,11 +96,11 @@ def test_generation_options(sat, paintings):
     assert any(set(captions(results)) - set(greedy_texts) for results, greedy_texts in zip(sampled, greedy))
 
 
-def test_attention_maps_one_per_word(sat, paintings):
+def test_attention_maps_one_per_word(generating, paintings):
     options = dict(emotion="contentment", return_attention=True, num_return_sequences=2, num_beams=2, batch_size=2)
-    results = sat(paintings[:2], **options)
+    results = generating(paintings[:2], **options)
     assert json.loads(json.dumps(results)) == results  # plain lists: JSON-ready
-    as_tensors = sat(paintings[:2], return_tensors=True, **options)
+    as_tensors = generating(paintings[:2], return_tensors=True, **options)
     for result, with_tensor in zip(
         (result for per_image in results for result in per_image),
         (result for per_image in as_tensors for result in per_image),
@@ -150,16 +161,19 @@ def test_nearest_neighbour_speaker_through_the_same_pipeline(trained_speakers, s
     ]
 
 
-def test_pipeline_from_the_hub(hub, trained_speakers, paintings, sat):
-    repo_id = hub.repo_id("speaker-sat")
+@pytest.mark.parametrize("arch", ["sat", "m2"])
+def test_pipeline_from_the_hub(hub, trained_speakers, paintings, arch, request):
+    repo_id = hub.repo_id(f"speaker-{arch}")
     hub.api.create_repo(repo_id)
-    hub.api.upload_folder(repo_id=repo_id, folder_path=str(trained_speakers.sat), ignore_patterns=["checkpoints/*"])
-    assert AutoConfig.from_pretrained(repo_id).model_type == "artemis-speaker-sat"
+    folder = getattr(trained_speakers, arch)
+    hub.api.upload_folder(repo_id=repo_id, folder_path=str(folder), ignore_patterns=["checkpoints/*"])
+    assert AutoConfig.from_pretrained(repo_id).model_type == f"artemis-speaker-{arch}"
     from_hub = pipeline("artemis-captioning", model=repo_id)
-    assert from_hub(paintings, emotion="anger", batch_size=3) == sat(paintings, emotion="anger", batch_size=3)
+    local = request.getfixturevalue(arch)
+    assert from_hub(paintings, emotion="anger", batch_size=3) == local(paintings, emotion="anger", batch_size=3)
 
 
-def test_remote_code_in_a_process_that_never_imported_artemis_hf(trained_speakers, paintings, sat, tmp_path):
+def test_remote_code_in_a_process_that_never_imported_artemis_hf(trained_speakers, paintings, sat, m2, tmp_path):
     paintings[0].save(tmp_path / "painting.png")
     script = textwrap.dedent(
         """
@@ -173,10 +187,12 @@ def test_remote_code_in_a_process_that_never_imported_artemis_hf(trained_speaker
 
         from transformers import pipeline
 
-        sat_dir, nn_dir, image = sys.argv[1:]
+        sat_dir, m2_dir, nn_dir, image = sys.argv[1:]
         sat = pipeline(model=sat_dir, trust_remote_code=True)
+        m2 = pipeline(model=m2_dir, trust_remote_code=True)
         nn = pipeline(model=nn_dir, trust_remote_code=True)
-        print(json.dumps({"sat": sat(image, emotion="awe"), "nn": nn(image), "modules": [m for m in sys.modules if m.split(".")[0] == "artemis_hf"]}))
+        print(json.dumps({"sat": sat(image, emotion="awe"), "m2": m2(image, emotion="awe", return_attention=True),
+                          "nn": nn(image), "modules": [m for m in sys.modules if m.split(".")[0] == "artemis_hf"]}))
         """
     )
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
@@ -186,6 +202,7 @@ def test_remote_code_in_a_process_that_never_imported_artemis_hf(trained_speaker
             "-c",
             script,
             str(trained_speakers.sat),
+            str(trained_speakers.m2),
             str(trained_speakers.nn),
             str(tmp_path / "painting.png"),
         ],
@@ -199,6 +216,7 @@ def test_remote_code_in_a_process_that_never_imported_artemis_hf(trained_speaker
     remote = json.loads(result.stdout.strip().splitlines()[-1])
     assert remote["modules"] == []
     assert remote["sat"] == sat(Image.open(tmp_path / "painting.png"), emotion="awe")
+    assert remote["m2"] == m2(Image.open(tmp_path / "painting.png"), emotion="awe", return_attention=True)
     assert remote["nn"] == pipeline("artemis-captioning", model=str(trained_speakers.nn))(
         Image.open(tmp_path / "painting.png")
     )

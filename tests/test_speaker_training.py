@@ -1,5 +1,6 @@
-"""Training and sampling speakers: the tiny SAT speaker learns the synthetic release better than the nearest-neighbour
-speaker, follows its grounding emotion, resumes exactly after SIGKILL, and takes the same steps on two processes."""
+"""Training and sampling speakers: the tiny SAT and M2 speakers learn the synthetic release better than the
+nearest-neighbour speaker, follow their grounding emotion, resume exactly after SIGKILL, and take the same steps on two
+processes."""
 
 import json
 import os
@@ -49,16 +50,18 @@ def test_reference_recipe_is_the_default():
     assert (training.lr_scheduler, training.max_grad_norm, training.early_stopping_patience) == ("plateau", 5.0, 3)
 
 
-def test_sat_speaker_beats_the_nearest_neighbour_speaker_on_held_out_paintings(
+def test_sat_and_m2_speakers_beat_the_nearest_neighbour_speaker_on_held_out_paintings(
     trained_speakers, speaker_release, tmp_path
 ):
-    assert trained_speakers.history[-1]["validation_loss"] < 0.5 * trained_speakers.history[0]["validation_loss"]
+    for history in (trained_speakers.history, trained_speakers.m2_history):
+        assert history[-1]["validation_loss"] < 0.5 * history[0]["validation_loss"]
     references = load_references(load_speaker_data(speaker_release).dataset).utterances
-    # The SAT speaker is grounded on each test painting's most voted emotion (a perfect image classifier). The
+    # SAT and M2 are grounded on each test painting's most voted emotion (a perfect image classifier). The
     # nearest-neighbour speaker copies what was said about the closest training painting (the reference baseline),
     # or, a stronger baseline, the closest painting's utterance of that same emotion.
     runs = {
         "sat": (trained_speakers.sat, "dominant"),
+        "m2": (trained_speakers.m2, "dominant"),
         "nn": (trained_speakers.nn, None),
         "nn_same_emotion": (trained_speakers.nn, "dominant"),
     }
@@ -71,14 +74,16 @@ def test_sat_speaker_beats_the_nearest_neighbour_speaker_on_held_out_paintings(
         assert captions.keys() == references.keys()
         scores[name] = {**bleu(captions, references), **cider(captions, references)}
     print(json.dumps(scores, indent=1))
-    for baseline in ("nn", "nn_same_emotion"):
-        assert scores["sat"]["bleu_4"] > scores[baseline]["bleu_4"], baseline
-        assert scores["sat"]["cider"] > scores[baseline]["cider"], baseline
+    for speaker in ("sat", "m2"):
+        for baseline in ("nn", "nn_same_emotion"):
+            assert scores[speaker]["bleu_4"] > scores[baseline]["bleu_4"], (speaker, baseline)
+            assert scores[speaker]["cider"] > scores[baseline]["cider"], (speaker, baseline)
 
 
-def test_the_text_classifier_recovers_the_grounding_emotion(trained_speakers, text_classifier, speaker_release):
+@pytest.mark.parametrize("arch", ["sat", "m2"])
+def test_the_text_classifier_recovers_the_grounding_emotion(trained_speakers, text_classifier, speaker_release, arch):
     paintings = paintings_of(load_speaker_data(speaker_release).dataset["test"]).select(range(4))
-    speaker = pipeline("artemis-captioning", model=str(trained_speakers.sat))
+    speaker = pipeline("artemis-captioning", model=str(getattr(trained_speakers, arch)))
     classifier = pipeline("text-classification", model=str(text_classifier))
     hits = 0
     for emotion in EMOTIONS:
@@ -116,6 +121,13 @@ def test_sample_writes_one_json_line_per_painting(trained_speakers, speaker_rele
 
 
 # --- Exact resume and distributed training, in subprocesses of `python -m artemis_hf.training.speaker` ---
+
+
+ARCH_OPTIONS = {
+    "sat": ["--arch", "sat"],
+    "m2": ["--arch", "m2", "--d_model", "32", "--encoder_layers", "2", "--decoder_layers", "1", "--num_heads", "4",
+           "--d_ff", "64", "--memory_slots", "4"],
+}  # fmt: skip
 
 
 def speaker_command(release: ReleaseArguments, output_dir: Path, *options: str) -> list[str]:
@@ -164,9 +176,11 @@ def final_weights(output_dir: Path) -> dict:
     return load_file(str(latest_checkpoint(output_dir) / "model.safetensors"))
 
 
-def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(speaker_release, tmp_path):
+@pytest.mark.parametrize("arch", ["sat", "m2"])
+def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(speaker_release, tmp_path, arch):
     # Images, not cached grids: the backbone trains (batch norm in train mode) and dropout draws masks.
     options = [
+        *ARCH_OPTIONS[arch],
         "--emotion_grounding",
         "--per_device_batch_size",
         "64",

@@ -5,6 +5,7 @@ Kept apart from the training code, which needs torch, so that command-line help 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -56,10 +57,17 @@ class TrainingArguments:
     weight_decay: float = field(
         default=0.0, metadata={"help": "Decoupled weight decay (AdamW); 0 keeps plain Adam, as the reference."}
     )
-    lr_scheduler: Literal["plateau", "cosine", "linear", "constant"] = field(
-        default="plateau", metadata={"help": "plateau: halve the rate when validation loss stalls (the reference)."}
+    lr_scheduler: Literal["plateau", "cosine", "linear", "constant", "inverse_sqrt"] = field(
+        default="plateau",
+        metadata={
+            "help": "plateau: halve the rate when validation loss stalls (the reference); inverse_sqrt: linear warm-up, "
+            "then the rate times sqrt(warmup_steps / step) (the transformer recipe)."
+        },
     )
-    warmup_steps: int = field(default=0, metadata={"help": "Linear warm-up steps (cosine and linear schedules)."})
+    warmup_steps: int = field(
+        default=0, metadata={"help": "Linear warm-up steps (cosine, linear, constant and inverse_sqrt schedules)."}
+    )
+    adam_beta2: float = field(default=0.999, metadata={"help": "Adam's second-moment decay (transformers: 0.98)."})
     plateau_patience: int = field(
         default=1, metadata={"help": "Epochs without improvement before the plateau schedule lowers the rate."}
     )
@@ -204,11 +212,16 @@ class TextEmotionArguments:
 
 @dataclass
 class SpeakerArguments:
-    arch: Literal["sat", "nn"] = field(
-        default="sat", metadata={"help": "sat: Show-Attend-Tell; nn: nearest neighbour."}
+    arch: Literal["sat", "m2", "nn"] = field(
+        default="sat",
+        metadata={
+            "help": "sat: Show-Attend-Tell; m2: meshed-memory transformer (training arguments left at their defaults "
+            "take M2's recipe: batch 50, Adam (0.9, 0.98), inverse_sqrt schedule with 10,000 warm-up steps, patience "
+            "5); nn: nearest neighbour."
+        },
     )
     emotion_grounding: bool = field(
-        default=False, metadata={"help": "Feed each utterance's emotion to the decoder (sat)."}
+        default=False, metadata={"help": "Ground the captions on each utterance's emotion (sat, m2)."}
     )
     backbone: str = field(default="resnet34", metadata={"help": "timm architecture of the image encoder."})
     pretrained_backbone: bool = field(
@@ -223,9 +236,40 @@ class SpeakerArguments:
     )
     decoder_dim: int = field(default=512, metadata={"help": "LSTM state size of the decoder (the reference: 512)."})
     word_embedding_dim: int = field(default=128, metadata={"help": "Word embedding size (the reference: 128)."})
-    dropout: float = field(default=0.1, metadata={"help": "Dropout before the word projection (the reference: 0.1)."})
+    dropout: float = field(
+        default=0.1, metadata={"help": "sat: dropout before the word projection; m2: in every residual branch (0.1)."}
+    )
     attention_loss_weight: float = field(
-        default=1.0, metadata={"help": "Weight of the doubly-stochastic attention loss."}
+        default=1.0, metadata={"help": "sat: weight of the doubly-stochastic attention loss."}
+    )
+    d_model: int = field(default=512, metadata={"help": "m2: width of the transformer (the paper: 512)."})
+    encoder_layers: int = field(default=3, metadata={"help": "m2: memory-augmented encoder layers (3)."})
+    decoder_layers: int = field(default=3, metadata={"help": "m2: meshed decoder layers (3)."})
+    num_heads: int = field(default=8, metadata={"help": "m2: attention heads (8)."})
+    d_ff: int = field(default=2048, metadata={"help": "m2: width of the feed-forward layers (2048)."})
+    memory_slots: int = field(
+        default=40, metadata={"help": "m2: learned memory keys and values per encoder layer (40)."}
+    )
+    label_smoothing: float = field(
+        default=0.0, metadata={"help": "m2: share of each token's target spread over the vocabulary in the loss."}
+    )
+    scst: bool = field(
+        default=False,
+        metadata={
+            "help": "Self-critical sequence training of the --init_from speaker (sat, m2): beam-search samples, their "
+            "mean reward as the baseline, CIDEr-D against the training references as the reward. Training arguments "
+            "left at their defaults take its recipe: Adam at 5e-6, constant rate, batch 50."
+        },
+    )
+    scst_num_beams: int = field(
+        default=5, metadata={"help": "--scst: beams, all kept as the samples of an image (5)."}
+    )
+    scst_emotion_weight: float = field(
+        default=0.0,
+        metadata={
+            "help": "--scst: weight of an emotional-alignment reward, the probability that --eval_text_classifier gives "
+            "a sample's grounding emotion (0: CIDEr-D alone)."
+        },
     )
     cache_features: bool = field(
         default=False, metadata={"help": "Freeze the backbone and train the decoder on grids computed once."}
@@ -262,10 +306,23 @@ class SpeakerArguments:
     dataset_name: str | None = dataset_name_option()
 
     def __post_init__(self):
-        if self.init_from is not None and (self.arch != "sat" or self.pretrained_backbone):
+        if self.init_from is not None and (self.arch == "nn" or self.pretrained_backbone):
             raise ValueError(
-                f"--init_from {self.init_from} continues a Show-Attend-Tell speaker: it goes with --arch sat and without "
+                f"--init_from {self.init_from} continues a generating speaker: it goes with --arch sat or m2 and without "
                 "--pretrained_backbone"
+            )
+        if self.scst and self.init_from is None:
+            raise ValueError("--scst fine-tunes a trained speaker: name it with --init_from (a folder or a Hub id)")
+        if self.scst and self.scst_emotion_weight and self.eval_text_classifier is None:
+            raise ValueError(
+                f"--scst_emotion_weight {self.scst_emotion_weight} rewards the emotion a text classifier reads: name "
+                "one with --eval_text_classifier"
+            )
+        if not 0 <= self.label_smoothing < 1:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if self.scst_num_beams < 2:
+            raise ValueError(
+                f"scst_num_beams must be at least 2 (their mean is the baseline), got {self.scst_num_beams}"
             )
         if self.eval_max_paintings is not None and self.eval_max_paintings < 0:
             raise ValueError(f"eval_max_paintings must be >= 0 or None, got {self.eval_max_paintings}")
@@ -282,3 +339,39 @@ class SpeakerTrainingArguments(TrainingArguments):
     encoder_learning_rate: float = field(
         default=1e-4, metadata={"help": "Backbone learning rate (the reference: 1e-4)."}
     )
+
+
+# Where a speaker's recipe differs from the loop's defaults (Show-Attend-Tell's, the reference's).
+M2_RECIPE = {
+    "per_device_batch_size": 50,
+    "lr_scheduler": "inverse_sqrt",
+    "warmup_steps": 10_000,
+    "adam_beta2": 0.98,
+    "early_stopping_patience": 5,
+}
+SCST_RECIPE = {
+    "per_device_batch_size": 50,
+    "learning_rate": 5e-6,
+    "encoder_learning_rate": 5e-6,
+    "lr_scheduler": "constant",
+    "warmup_steps": 0,
+}
+
+
+def speaker_recipe(args: SpeakerArguments, training_args: SpeakerTrainingArguments) -> SpeakerTrainingArguments:
+    """`training_args` where the settings left at their defaults take the recipe of `args.arch` (M2: the paper's,
+    its peak rate d_model^-0.5 * warmup^-0.5) and of `--scst`. A setting given on the command line is kept."""
+    defaults = type(training_args)(output_dir=training_args.output_dir)
+    left = {
+        f.name
+        for f in dataclasses.fields(training_args)
+        if getattr(training_args, f.name) == getattr(defaults, f.name)
+    }
+    recipe = {}
+    if args.arch == "m2":
+        recipe.update(M2_RECIPE)
+        warmup = recipe["warmup_steps"] if "warmup_steps" in left else training_args.warmup_steps
+        recipe["learning_rate"] = args.d_model**-0.5 * max(warmup, 1) ** -0.5
+    if args.scst:
+        recipe.update(SCST_RECIPE)
+    return dataclasses.replace(training_args, **{name: value for name, value in recipe.items() if name in left})

@@ -146,7 +146,10 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
     train_loader, validation_loader = task.get_dataloaders(args)
     fingerprint = run_fingerprint(task, model, args, accelerator.num_processes, train_loader, validation_loader)
     optimizer = torch.optim.AdamW(
-        task.parameter_groups(model, args), lr=args.learning_rate, weight_decay=args.weight_decay
+        task.parameter_groups(model, args),
+        lr=args.learning_rate,
+        betas=(0.9, args.adam_beta2),
+        weight_decay=args.weight_decay,
     )
     model, optimizer, train_loader, validation_loader = accelerator.prepare(
         model, optimizer, train_loader, validation_loader
@@ -321,7 +324,12 @@ def make_scheduler(optimizer, args: TrainingArguments, total_steps: int):
         )
     from transformers import get_scheduler
 
-    name = {"cosine": "cosine", "linear": "linear", "constant": "constant_with_warmup"}[args.lr_scheduler]
+    name = {
+        "cosine": "cosine",
+        "linear": "linear",
+        "constant": "constant_with_warmup",
+        "inverse_sqrt": "inverse_sqrt",
+    }[args.lr_scheduler]
     return get_scheduler(name, optimizer, num_warmup_steps=args.warmup_steps, num_training_steps=max(1, total_steps))
 
 

@@ -1,13 +1,17 @@
 """Train a speaker on ArtEmis (by default on the embedded synthetic release).
 
     artemis-hf train speaker --arch sat --emotion_grounding --output_dir runs/sat-emo
+    artemis-hf train speaker --arch m2 --emotion_grounding --output_dir runs/m2-emo
     accelerate launch -m artemis_hf.training.speaker --arch sat --output_dir runs/sat      # many GPUs or nodes
     artemis-hf train speaker --arch nn --output_dir runs/nn                               # an index, no training
     artemis-hf train speaker --init_from org/artemis-speaker-sat --output_dir runs/sat-more    # continue a checkpoint
 
-`sat` runs on the shared loop with the reference recipe as the default: Adam, encoder at 1e-4 and decoder at 5e-4,
-the rate halved when the validation loss stalls, gradients clipped at 5, early stopping on the validation loss.
-`--cache_features` freezes the backbone, computes each painting's grid once and trains the decoder alone on them.
+`sat` and `m2` run on the shared loop with their recipes as the defaults. Show-Attend-Tell's (the reference's): Adam,
+encoder at 1e-4 and decoder at 5e-4, the rate halved when the validation loss stalls, gradients clipped at 5, early
+stopping on the validation loss. M2's (the paper's): batch 50, Adam (0.9, 0.98), the rate d_model^-0.5 * min(step^-0.5,
+step * warmup^-1.5) with 10,000 warm-up steps, patience 5. `--cache_features` freezes the backbone, computes each
+painting's grid once and trains the rest on them. `--scst --init_from DIR` fine-tunes either by self-critical sequence
+training (`scst.py`).
 Both speakers end by captioning the first `--eval_max_paintings` test paintings (`artemis_hf.sampling`) and scoring
 them (`artemis_hf.evaluation.report`, as `artemis-hf evaluate --model_dir`): eval_results.json holds the figures.
 The output folder loads with `pipeline("artemis-captioning", model=output_dir)`.
@@ -19,6 +23,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import datasets
 import timm
@@ -35,11 +40,12 @@ from ..data.paintings import keep_paintings_with_images, load_speaker_data, pain
 from ..data.sources import ReleaseArguments, results_dataset_name
 from ..emotions import EMOTIONS
 from ..hub import write_model_card
+from ..models.speaker_m2 import SpeakerM2Config, SpeakerM2ForConditionalGeneration
 from ..models.speaker_nn import SpeakerNNConfig, SpeakerNNModel
 from ..models.speaker_sat import SpeakerSATConfig, SpeakerSATForConditionalGeneration, SpeakerSATProcessor
 from ..models.speaker_sat.modeling_speaker_sat import IGNORE_INDEX
 from ..pipelines.captioning import TASK, ArtEmisCaptioningPipeline
-from .arguments import SpeakerArguments, SpeakerTrainingArguments, TrainingArguments
+from .arguments import SpeakerArguments, SpeakerTrainingArguments, TrainingArguments, speaker_recipe
 from .checkpoints import claim_output_dir
 from .init_from import InitCheckpoint, adopt_vocabulary, load_init_checkpoint, reconcile_arguments
 from .loop import TrainingResult, TrainingTask, train
@@ -70,20 +76,39 @@ def encode_images(encode, paintings, processor, batch_size: int, device, descrip
     return torch.cat(outputs)
 
 
-# SpeakerArguments field -> the SpeakerSATConfig attribute it sets.
-CONFIG_SETTINGS = {
-    "backbone": "backbone", "feature_layer": "feature_layer", "attention_dim": "attention_dim",
-    "decoder_dim": "decoder_dim", "word_embedding_dim": "word_embedding_dim", "dropout": "dropout",
-    "attention_loss_weight": "attention_loss_weight", "emotion_grounding": "emotion_grounding",
-    "emotion_classifier": "emotion_classifier_name_or_path",
+class Architecture(NamedTuple):
+    config_class: type
+    model_class: type
+    settings: dict[str, str]  # SpeakerArguments field -> the config attribute it sets
+
+
+SHARED_SETTINGS = {
+    "backbone": "backbone", "feature_layer": "feature_layer", "dropout": "dropout",
+    "emotion_grounding": "emotion_grounding", "emotion_classifier": "emotion_classifier_name_or_path",
 }  # fmt: skip
+ARCHITECTURES = {
+    "sat": Architecture(
+        SpeakerSATConfig,
+        SpeakerSATForConditionalGeneration,
+        {**SHARED_SETTINGS, **{name: name for name in (
+            "attention_dim", "decoder_dim", "word_embedding_dim", "attention_loss_weight")}},
+    ),
+    "m2": Architecture(
+        SpeakerM2Config,
+        SpeakerM2ForConditionalGeneration,
+        {**SHARED_SETTINGS, **{name: name for name in (
+            "d_model", "encoder_layers", "decoder_layers", "num_heads", "d_ff", "memory_slots")}},
+    ),
+}  # fmt: skip
+ARCH_OF_MODEL_TYPE = {architecture.config_class.model_type: arch for arch, architecture in ARCHITECTURES.items()}
 
 
 class SpeakerTask(TrainingTask):
-    """The Show-Attend-Tell speaker on the shared loop: utterances as labels, painting images (or cached grids).
+    """A generating speaker (Show-Attend-Tell or M2) on the shared loop: utterances as labels, painting images (or
+    cached grids).
 
     With `args.init_from`, the model, its processor and tokenizer come from that checkpoint and `self.args` holds
-    its settings (see `init_from.py`)."""
+    its settings, the architecture included (see `init_from.py`)."""
 
     def __init__(self, release: ReleaseArguments, args: SpeakerArguments):
         build = load_speaker_data(release)
@@ -95,10 +120,11 @@ class SpeakerTask(TrainingTask):
         if args.init_from is None:
             self.processor = SpeakerSATProcessor(image_processor(args.image_size), build.tokenizer)
         else:
-            self.init = load_init_checkpoint(args.init_from, [SpeakerSATConfig.model_type], "train speaker")
+            self.init = load_init_checkpoint(args.init_from, ARCH_OF_MODEL_TYPE, "train speaker")
             self.processor = AutoProcessor.from_pretrained(args.init_from, **self.init.load_kwargs)
-            settings = {name: getattr(self.init.config, key) for name, key in CONFIG_SETTINGS.items()}
-            settings["image_size"] = self.processor.image_processor.size["height"]
+            arch = ARCH_OF_MODEL_TYPE[self.init.config.model_type]
+            settings = {name: getattr(self.init.config, key) for name, key in ARCHITECTURES[arch].settings.items()}
+            settings.update(arch=arch, image_size=self.processor.image_processor.size["height"])
             args = reconcile_arguments(args, settings, args.init_from)
             self.dataset, self.vocabulary_record = adopt_vocabulary(
                 self.dataset, build.tokenizer, self.processor.tokenizer, args.init_from, args.keep_init_vocabulary
@@ -110,27 +136,30 @@ class SpeakerTask(TrainingTask):
     def init_record(self) -> dict | None:
         return None if self.init is None else {**self.init.record(), **self.vocabulary_record}
 
-    def build_model(self) -> SpeakerSATForConditionalGeneration:
+    def build_model(self) -> SpeakerSATForConditionalGeneration | SpeakerM2ForConditionalGeneration:
         if self.init is not None:
             self.model = AutoModelForImageTextToText.from_pretrained(self.init.name_or_path, **self.init.load_kwargs)
         else:
             self.model = self.new_model()
         if self.args.cache_features:
-            self.model.encoder.requires_grad_(False)  # also keeps DDP from waiting for gradients it never gets
+            self.model.encoder.backbone.requires_grad_(
+                False
+            )  # also keeps DDP from waiting for gradients it never gets
         return self.model
 
-    def new_model(self) -> SpeakerSATForConditionalGeneration:
+    def new_model(self) -> SpeakerSATForConditionalGeneration | SpeakerM2ForConditionalGeneration:
         args = self.args
-        config = SpeakerSATConfig(
+        architecture = ARCHITECTURES[args.arch]
+        config = architecture.config_class(
             vocab_size=len(self.tokenizer),
-            **{key: getattr(args, name) for name, key in CONFIG_SETTINGS.items()},
+            **{key: getattr(args, name) for name, key in architecture.settings.items()},
             id2label=dict(enumerate(EMOTIONS)),
             pad_token_id=self.tokenizer.pad_token_id,
             bos_token_id=self.tokenizer.bos_token_id,
             eos_token_id=self.tokenizer.eos_token_id,
             unk_token_id=self.tokenizer.unk_token_id,
         )
-        model = SpeakerSATForConditionalGeneration(config)
+        model = architecture.model_class(config)
         if args.pretrained_backbone:
             model.encoder.backbone.load_state_dict(
                 timm.create_model(
@@ -159,7 +188,7 @@ class SpeakerTask(TrainingTask):
         paintings = datasets.concatenate_datasets([paintings_of(split) for split in splits])
         self.grid_rows = {painting_id: index for index, painting_id in enumerate(paintings["painting_id"])}
         grids = encode_images(
-            lambda pixels: encoder(pixels).last_hidden_state,
+            encoder.forward_features,
             paintings,
             self.processor.image_processor,
             batch_size,
@@ -181,16 +210,26 @@ class SpeakerTask(TrainingTask):
             )["pixel_values"]
         return batch
 
+    def image_inputs(self, batch: dict) -> dict:
+        """The model's image arguments for a batch: pixels, or the cached grids (SAT reads them as its encoder's
+        output; M2's encoder still runs its transformer layers over them)."""
+        if "grid" not in batch:
+            return {"pixel_values": batch["pixel_values"]}
+        return {"image_features": batch["grid"]} if self.args.arch == "m2" else {"encoder_outputs": (batch["grid"],)}
+
     def item_losses(self, model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
-        images = {"encoder_outputs": (batch["grid"],)} if "grid" in batch else {"pixel_values": batch["pixel_values"]}
-        outputs = model(**images, labels=batch["labels"], emotion_ids=batch.get("emotion_ids"))
+        options = {"label_smoothing": self.args.label_smoothing} if self.args.arch == "m2" and model.training else {}
+        outputs = model(
+            **self.image_inputs(batch), labels=batch["labels"], emotion_ids=batch.get("emotion_ids"), **options
+        )
         return outputs.caption_loss_sums, outputs.caption_token_counts
 
     def parameter_groups(self, model, args: SpeakerTrainingArguments) -> list[dict]:
-        encoder = [p for p in model.encoder.parameters() if p.requires_grad]
-        decoder = [p for name, p in model.named_parameters() if not name.startswith("encoder.")]
-        return [{"params": decoder, "lr": args.learning_rate}] + (
-            [{"params": encoder, "lr": args.encoder_learning_rate}] if encoder else []
+        """The backbone at `encoder_learning_rate`, the rest (M2's transformer encoder included) at `learning_rate`."""
+        backbone = [p for p in model.encoder.backbone.parameters() if p.requires_grad]
+        others = [p for name, p in model.named_parameters() if not name.startswith("encoder.backbone.")]
+        return [{"params": others, "lr": args.learning_rate}] + (
+            [{"params": backbone, "lr": args.encoder_learning_rate}] if backbone else []
         )
 
     def save(self, model, output_dir: Path) -> None:
@@ -255,9 +294,14 @@ def training_function(
     if args.arch == "nn":
         result = train_nn_speaker(release, args, training_args)
     else:
-        task = SpeakerTask(release, args)
+        if args.scst:
+            from .scst import ScstTask
+
+            task = ScstTask(release, args)
+        else:
+            task = SpeakerTask(release, args)
         args = task.args  # with an --init_from checkpoint's settings
-        result = train(task, training_args, (release, args))
+        result = train(task, speaker_recipe(args, training_args), (release, args))
         if PartialState().is_main_process:
             task.coverage.save(output_dir)
     if not PartialState().is_main_process:
