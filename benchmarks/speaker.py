@@ -1,19 +1,21 @@
-"""Show-Attend-Tell speaker at the reference sizes (resnet34 at 256 px, random weights, the full vocabulary), beside
-the floor its backbone sets: the backbone's own forward (for captioning) and forward + backward (for training) on the
-same batch.
+"""The speakers, Show-Attend-Tell (sat) and the meshed-memory transformer (m2, paper sizes), at the reference sizes
+(resnet34 at 256 px, random weights, the full vocabulary), beside the floor their backbone sets: the backbone's own
+forward (for captioning) and forward + backward (for training) on the same batch.
 
-Prints one JSON object per device (the CPU, and the GPU when there is one): for each phase its rate, seconds per
-batch and peak memory, each phase in a fresh process so that the peak is its own; and the ratios to the floor.
+Prints one JSON object per device (the CPU, and the GPU when there is one): the floor, then for each speaker its
+phases and its ratios to the floor; for each phase its rate, seconds per batch and peak memory, each phase in a fresh
+process so that the peak is its own.
 
-    python benchmarks/speaker.py [--batch_size 32] [--image_size 256] [--backbone resnet34] [--repeats 5] [--threads N]
+    python benchmarks/speaker.py [--arch sat m2] [--batch_size 32] [--image_size 256] [--backbone resnet34]
+                                 [--repeats 5] [--threads N]
 
-Phases: backbone_forward, backbone_forward_backward, train_step (forward, backward, clipping, Adam; captions of
-6-31 tokens), decoder_train_step (the same on cached grids, backbone frozen), caption_beam5 (the batch at once,
-30 steps) and caption_beam5_one_image (the reference's way: one image at a time). Two more phases time only the matrix
-products that the reference decoder cannot do without (the LSTM cell and the vocabulary projection: for every beam at
-every step when captioning; when training, the cell forward and backward over the padded batch and the projection
-over its real tokens): the floor plus these is the best that any implementation of this architecture can do in this
-precision on this machine.
+Floor: backbone_forward, backbone_forward_backward. Speaker phases: train_step (forward, backward, clipping, Adam;
+captions of 6-31 tokens), decoder_train_step (the same on cached grids, backbone frozen; M2's transformer encoder still
+runs over them), caption_beam5 (the batch at once, 30 steps) and caption_beam5_one_image (the reference's way: one
+image at a time). For SAT, two more phases time only the matrix products that its LSTM decoder cannot do without (the
+cell and the vocabulary projection: for every beam at every step when captioning; when training, the cell forward and
+backward over the padded batch and the projection over its real tokens): the floor plus these is the best that any
+implementation of this architecture can do in this precision on this machine.
 """
 
 from __future__ import annotations
@@ -28,24 +30,17 @@ import time
 
 REFERENCE_VOCABULARY = 14_469 + 4
 CAPTION_STEPS = 30
-PHASES = (
-    "backbone_forward",
-    "backbone_forward_backward",
-    "train_step",
-    "decoder_train_step",
-    "caption_beam5",
-    "caption_beam5_one_image",
-    "decoder_products_caption",
-    "decoder_products_train",
-)
+FLOOR_PHASES = ("backbone_forward", "backbone_forward_backward")
+SPEAKER_PHASES = ("train_step", "decoder_train_step", "caption_beam5", "caption_beam5_one_image")
+LOWER_BOUND_PHASES = {"sat": ("decoder_products_caption", "decoder_products_train")}  # SAT's LSTM only
+PHASES = FLOOR_PHASES + SPEAKER_PHASES + LOWER_BOUND_PHASES["sat"]
+ARCHS = ("sat", "m2")
 BEAMS = 5
 
 
 def run_phase(phase: str, args) -> dict:
     import timm
     import torch
-
-    from artemis_hf.models.speaker_sat import SpeakerSATConfig, SpeakerSATForConditionalGeneration
 
     torch.manual_seed(0)
     if args.threads:
@@ -62,13 +57,13 @@ def run_phase(phase: str, args) -> dict:
     labels[torch.arange(labels.shape[1]) >= lengths[:, None]] = -100
     labels = labels.to(device)
 
-    model = SpeakerSATForConditionalGeneration(SpeakerSATConfig(backbone=args.backbone, emotion_grounding=True)).to(
-        device, memory_format=memory_format
-    )
     emotion_ids = torch.randint(0, 9, (args.batch_size,), device=device)
-    backbone = timm.create_model(args.backbone, pretrained=False, features_only=True, out_indices=(-1,)).to(
-        device, memory_format=memory_format
-    )
+    arch = args.arch[0]
+    if phase in FLOOR_PHASES:
+        backbone = timm.create_model(args.backbone, pretrained=False, features_only=True, out_indices=(-1,))
+        backbone.to(device, memory_format=memory_format)
+    else:
+        model = speaker(arch, args.backbone).to(device, memory_format=memory_format)
 
     def speaker_loss(**images_or_grids):
         return model(**images_or_grids, labels=labels, emotion_ids=emotion_ids).loss
@@ -100,10 +95,11 @@ def run_phase(phase: str, args) -> dict:
     elif phase == "decoder_train_step":
         model.train()
         with torch.no_grad(), autocast:
-            grid = model.get_encoder()(images).last_hidden_state.float()
-        model.encoder.requires_grad_(False)
+            grid = model.encoder.forward_features(images).float()
+        model.encoder.backbone.requires_grad_(False)
+        cached = {"encoder_outputs": (grid,)} if arch == "sat" else {"image_features": grid}
         decoder = [p for p in model.parameters() if p.requires_grad]
-        work, items = training_step(lambda: speaker_loss(encoder_outputs=(grid,)), decoder), args.batch_size
+        work, items = training_step(lambda: speaker_loss(**cached), decoder), args.batch_size
     else:
         model.eval()
         batch = images[:1] if phase == "caption_beam5_one_image" else images
@@ -146,6 +142,17 @@ def run_phase(phase: str, args) -> dict:
         figures["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         figures["memory_before_mb"] = baseline_mb
     return figures
+
+
+def speaker(arch: str, backbone: str):
+    """The speaker `arch` at its reference sizes on `backbone`, grounded on the emotion."""
+    if arch == "sat":
+        from artemis_hf.models.speaker_sat import SpeakerSATConfig as Config
+        from artemis_hf.models.speaker_sat import SpeakerSATForConditionalGeneration as Model
+    else:
+        from artemis_hf.models.speaker_m2 import SpeakerM2Config as Config
+        from artemis_hf.models.speaker_m2 import SpeakerM2ForConditionalGeneration as Model
+    return Model(Config(backbone=backbone, emotion_grounding=True))
 
 
 def decoder_products(model, labels, training: bool):
@@ -191,31 +198,46 @@ def benchmark_device(device: str, args) -> dict:
         "--threads",
         str(args.threads),
     ] + (["--channels_last"] if args.channels_last else [])
-    phases = {}
-    for phase in PHASES:
-        result = subprocess.run(
-            [sys.executable, __file__, "--phase", phase, *common], capture_output=True, text=True, check=False
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"phase {phase} on {device} failed:\n{result.stderr[-3000:]}")
-        phases[phase] = json.loads(result.stdout.strip().splitlines()[-1])
-    rate = {phase: figures["items_per_second"] for phase, figures in phases.items()}
-    return {
-        "device": device,
-        "phases": phases,
-        "training_samples_per_second": rate["train_step"],
-        "captions_per_second_beam5": rate["caption_beam5"],
-        # How many times the floor's time each takes (1.0 = no cost beyond the backbone).
-        "caption_time_over_backbone_forward": rate["backbone_forward"] / rate["caption_beam5"],
-        "train_step_time_over_backbone_forward_backward": rate["backbone_forward_backward"] / rate["train_step"],
-        "decoder_only_speedup_over_full_step": rate["decoder_train_step"] / rate["train_step"],
-        # The best the same ratios can be: the floor plus the products the decoder cannot do without.
-        "caption_time_lower_bound_over_backbone_forward": 1
-        + rate["backbone_forward"] / rate["decoder_products_caption"],
-        "train_step_time_lower_bound_over_backbone_forward_backward": 1
-        + rate["backbone_forward_backward"] / rate["decoder_products_train"],
-        "batched_captioning_speedup_over_one_image_at_a_time": rate["caption_beam5"] / rate["caption_beam5_one_image"],
-    }
+
+    def measure(phases, arch="sat") -> dict:
+        figures = {}
+        for phase in phases:
+            result = subprocess.run(
+                [sys.executable, __file__, "--phase", phase, "--arch", arch, *common],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise RuntimeError(f"phase {phase} ({arch}) on {device} failed:\n{result.stderr[-3000:]}")
+            figures[phase] = json.loads(result.stdout.strip().splitlines()[-1])
+        return figures
+
+    floor = measure(FLOOR_PHASES)
+    speakers = {}
+    for arch in args.arch:
+        phases = measure(SPEAKER_PHASES + LOWER_BOUND_PHASES.get(arch, ()), arch)
+        rate = {phase: figures["items_per_second"] for phase, figures in {**floor, **phases}.items()}
+        speakers[arch] = {
+            "phases": phases,
+            "training_samples_per_second": rate["train_step"],
+            "captions_per_second_beam5": rate["caption_beam5"],
+            "captions_per_second_beam5_one_image": rate["caption_beam5_one_image"],
+            # How many times the floor's time each takes (1.0 = no cost beyond the backbone).
+            "caption_time_over_backbone_forward": rate["backbone_forward"] / rate["caption_beam5"],
+            "train_step_time_over_backbone_forward_backward": rate["backbone_forward_backward"] / rate["train_step"],
+            "decoder_only_speedup_over_full_step": rate["decoder_train_step"] / rate["train_step"],
+            "batched_captioning_speedup_over_one_image_at_a_time": rate["caption_beam5"]
+            / rate["caption_beam5_one_image"],
+        }
+        if arch in LOWER_BOUND_PHASES:  # The best the same ratios can be: the floor plus the products it needs.
+            speakers[arch]["caption_time_lower_bound_over_backbone_forward"] = (
+                1 + rate["backbone_forward"] / rate["decoder_products_caption"]
+            )
+            speakers[arch]["train_step_time_lower_bound_over_backbone_forward_backward"] = (
+                1 + rate["backbone_forward_backward"] / rate["decoder_products_train"]
+            )
+    return {"device": device, "floor": floor, "speakers": speakers}
 
 
 def main() -> None:
@@ -229,6 +251,7 @@ def main() -> None:
         default=5,
         help="Timed runs per phase after one warm-up; the best counts (a shared machine is noisy).",
     )
+    parser.add_argument("--arch", nargs="+", choices=ARCHS, default=list(ARCHS), help="The speakers to measure.")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default).")
     parser.add_argument(
         "--channels_last",

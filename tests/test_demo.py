@@ -54,7 +54,7 @@ def image_classifier(quickstart_outputs, tmp_path_factory) -> Path:
 def settings(quickstart_outputs, image_classifier, tmp_path_factory):
     models = quickstart_outputs.output_dir
     return DemoArguments(
-        speaker=[str(models / "speaker-sat"), str(models / "speaker-nn")],
+        speaker=[str(models / name) for name in ("speaker-sat", "speaker-m2", "speaker-nn")],
         image_classifier=str(image_classifier),
         text_classifier=str(models / "text-emotion"),
         votes_db=str(tmp_path_factory.mktemp("votes") / "votes.sqlite3"),
@@ -114,7 +114,7 @@ def test_settings_from_flags_environment_quickstart_or_hub(tmp_path, monkeypatch
     assert hub.chosen_image_classifier(None) == HUB_DEFAULTS["image_classifier"]
     assert hub.chosen_image_classifier("org/named-by-speaker") == "org/named-by-speaker"
 
-    for name in ("speaker-sat", "speaker-nn", "text-emotion"):  # a quickstart run before image-emotion existed
+    for name in ("speaker-sat", "speaker-nn", "text-emotion"):  # a quickstart run before M2 and image-emotion existed
         (tmp_path / name).mkdir()
     local = DemoArguments(quickstart_dir=str(tmp_path)).resolve()
     assert local.speakers == (str(tmp_path / "speaker-sat"), str(tmp_path / "speaker-nn"))
@@ -235,12 +235,14 @@ def test_explain_equals_the_captioning_pipeline(app, settings, captioner, painti
 
 
 def test_one_batch_mixes_speakers_emotions_bad_files_and_empty_inputs(app, paintings, tmp_path):
-    sat, nn = app.explainer.models.speakers
+    sat, m2, nn = app.explainer.models.speakers
     bad, _ = write_bad_files(tmp_path)["not an image"]
     rows = [(paintings[0], sat, "auto"), (paintings[1], nn, "awe"), (str(bad), sat, "auto"), (None, sat, "auto"),
-            (paintings[2], sat, "joy"), (paintings[3], "org/unknown", "auto")]  # fmt: skip
+            (paintings[2], sat, "joy"), (paintings[3], "org/unknown", "auto"), (paintings[0], m2, "auto")]  # fmt: skip
     scores, captions, _, explanations = app.explainer.explain(*map(list, zip(*rows)))
-    assert captions[0] and explanations[0]["attention"] and set(scores[0]) == set(EMOTIONS)
+    for row in (0, 6):  # the generating speakers, Show-Attend-Tell and M2
+        assert captions[row] and explanations[row]["attention"] and set(scores[row]) == set(EMOTIONS)
+    assert len(explanations[6]["attention"]) == len(captions[6].split())  # one map per word
     # The nearest-neighbour speaker retrieves a training utterance for the emotion: no attention.
     assert captions[1] and explanations[1]["attention"] is None and explanations[1]["emotion"] == "awe"
     assert "notes.jpg is not an image" in explanations[2]["error"] and not captions[2]

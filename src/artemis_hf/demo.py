@@ -69,7 +69,11 @@ FORMATS = "JPEG, PNG, WebP, GIF, BMP or TIFF"  # what PIL reads, named in messag
 # The events that run models share one queue slot: on a CPU, two model jobs at once only contend for the same cores,
 # while the requests that wait meanwhile join the next batch.
 ONE_MODEL_JOB = {"concurrency_id": "models", "concurrency_limit": 1}
-SPEAKER_KINDS = {"artemis-speaker-sat": "Show-Attend-Tell", "artemis-speaker-nn": "nearest neighbour"}
+SPEAKER_KINDS = {
+    "artemis-speaker-sat": "Show-Attend-Tell",
+    "artemis-speaker-m2": "meshed-memory transformer",
+    "artemis-speaker-nn": "nearest neighbour",
+}
 
 
 class PaintingError(ValueError):

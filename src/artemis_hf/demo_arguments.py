@@ -15,14 +15,14 @@ from .data.sources import cache_root
 # What a Space serves when its settings name nothing: the published models and dataset.
 HUB_NAMESPACE = "artemis-hf"
 HUB_DEFAULTS = {
-    "speakers": (f"{HUB_NAMESPACE}/artemis-speaker-sat", f"{HUB_NAMESPACE}/artemis-speaker-nn"),
+    "speakers": tuple(f"{HUB_NAMESPACE}/artemis-speaker-{arch}" for arch in ("sat", "m2", "nn")),
     "image_classifier": f"{HUB_NAMESPACE}/artemis-image-emotion",
     "text_classifier": f"{HUB_NAMESPACE}/artemis-text-emotion",
 }
 # The folders `artemis-hf quickstart` writes under its --output_dir (whose default is QUICKSTART_DIR).
 QUICKSTART_DIR = "outputs/quickstart"
 QUICKSTART_FOLDERS = {
-    "speakers": ("speaker-sat", "speaker-nn"),
+    "speakers": ("speaker-sat", "speaker-m2", "speaker-nn"),
     "image_classifier": "image-emotion",
     "text_classifier": "text-emotion",
 }

@@ -1,7 +1,7 @@
 """The model families that the Hub knows, and what makes a folder a model folder of one of them.
 
-A family is one entry of `FAMILIES` plus its card template, `model_cards/<name>.md`: a new family (the M2 speaker,
-the art GAN) joins by adding both. `read_model_folder` is the check that `artemis-hf card` and `artemis-hf push`
+A family is one entry of `FAMILIES` plus its card template, `model_cards/<name>.md`: a new family (the art GAN)
+joins by adding both. `read_model_folder` is the check that `artemis-hf card` and `artemis-hf push`
 make first: a training checkpoint, or a folder that holds no model of ours, is refused with the reason.
 
 Reads JSON only (no torch), so that the checks answer at once.
@@ -68,6 +68,14 @@ FAMILIES: tuple[Family, ...] = (
         "image-to-text",
         ("artemis-speaker-sat",),
         ("image-captioning", "show-attend-tell"),
+        ("en",),
+    ),
+    Family(
+        "speaker-m2",
+        "Meshed-memory transformer affective speaker",
+        "image-to-text",
+        ("artemis-speaker-m2",),
+        ("image-captioning", "meshed-memory-transformer"),
         ("en",),
     ),
     Family(
