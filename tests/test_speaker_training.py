@@ -21,7 +21,7 @@ from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.emotions import EMOTIONS
 from artemis_hf.evaluation import bleu, cider, load_references, read_captions
 from artemis_hf.sampling import SampleArguments, sample
-from artemis_hf.training.arguments import SpeakerArguments, SpeakerTrainingArguments
+from artemis_hf.training.arguments import SpeakerArguments, SpeakerTrainingArguments, speaker_recipe
 from artemis_hf.training.checkpoints import HISTORY_FILENAME, latest_checkpoint
 
 pytest_plugins = ["speaker_fixtures"]
@@ -48,6 +48,34 @@ def test_reference_recipe_is_the_default():
         128,
     )
     assert (training.lr_scheduler, training.max_grad_norm, training.early_stopping_patience) == ("plateau", 5.0, 3)
+
+
+def test_m2_and_scst_recipes_fill_the_settings_left_at_their_defaults():
+    def parsed(*argv):
+        _, args, training = HfArgumentParser(
+            (ReleaseArguments, SpeakerArguments, SpeakerTrainingArguments)
+        ).parse_args_into_dataclasses(["--output_dir", "out", *argv])
+        return speaker_recipe(args, training)
+
+    m2 = parsed("--arch", "m2")
+    assert (m2.per_device_batch_size, m2.lr_scheduler, m2.warmup_steps, m2.adam_beta2) == (
+        50,
+        "inverse_sqrt",
+        10_000,
+        0.98,
+    )
+    assert m2.learning_rate == pytest.approx(512**-0.5 * 10_000**-0.5) and m2.early_stopping_patience == 5
+    # What the command line says is kept; the peak rate follows the warm-up it was given.
+    mine = parsed("--arch", "m2", "--per_device_batch_size", "32", "--warmup_steps", "400", "--d_model", "256")
+    assert mine.per_device_batch_size == 32 and mine.learning_rate == pytest.approx(256**-0.5 * 400**-0.5)
+    assert parsed("--arch", "sat") == parsed()  # the loop's defaults are Show-Attend-Tell's recipe
+    scst = parsed("--arch", "m2", "--scst", "--init_from", "runs/m2")
+    assert (scst.learning_rate, scst.encoder_learning_rate, scst.lr_scheduler, scst.per_device_batch_size) == (
+        5e-6,
+        5e-6,
+        "constant",
+        50,
+    )
 
 
 def test_sat_and_m2_speakers_beat_the_nearest_neighbour_speaker_on_held_out_paintings(
