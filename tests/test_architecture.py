@@ -158,7 +158,7 @@ def test_every_art_style_has_an_era():
 REGISTERED = (
     "from transformers import AutoConfig\n"
     "from transformers.pipelines import PIPELINE_REGISTRY\n"
-    "types = ['artemis-image-emotion', 'artemis-handcrafted-emotion', 'artemis-text-emotion-lstm', 'artemis-speaker-sat', 'artemis-speaker-nn']\n"
+    "types = ['artemis-image-emotion', 'artemis-handcrafted-emotion', 'artemis-text-emotion-lstm', 'artemis-speaker-sat', 'artemis-speaker-m2', 'artemis-speaker-nn']\n"
     "assert all(AutoConfig.for_model(name).model_type == name for name in types)\n"
     "assert 'artemis-captioning' in PIPELINE_REGISTRY.get_supported_tasks()\n"
 )

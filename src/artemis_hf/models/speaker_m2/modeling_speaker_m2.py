@@ -197,7 +197,8 @@ class SpeakerM2Encoder(nn.Module):
         )
 
 
-def check_emotion_ids(emotion_ids, batch_size: int, config: SpeakerM2Config) -> None:
+# Copied from artemis_hf.models.speaker_sat.modeling_speaker_sat.check_emotion_ids
+def check_emotion_ids(emotion_ids, batch_size: int, config) -> None:
     if emotion_ids is None:
         raise ValueError(
             f"This speaker is emotion-grounded (config.emotion_grounding=True): pass emotion_ids, a LongTensor of "

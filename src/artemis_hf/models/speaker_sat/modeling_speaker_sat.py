@@ -103,6 +103,19 @@ class SpeakerSATDecoder(nn.Module):
         return torch.stack(outputs, 1), torch.stack(alphas, 1), (h, c, keys)
 
 
+def check_emotion_ids(emotion_ids, batch_size: int, config) -> None:
+    if emotion_ids is None:
+        raise ValueError(
+            f"This speaker is emotion-grounded (config.emotion_grounding=True): pass emotion_ids, a LongTensor of "
+            f"shape ({batch_size},) indexing {list(config.id2label.values())}"
+        )
+    if emotion_ids.shape != (batch_size,) or emotion_ids.min() < 0 or emotion_ids.max() >= config.num_labels:
+        raise ValueError(
+            f"emotion_ids must have shape ({batch_size},) and values in [0, {config.num_labels}), got shape "
+            f"{tuple(emotion_ids.shape)} and values {emotion_ids.tolist()}"
+        )
+
+
 def caption_losses(token_logits, labels, attention, attention_loss_weight: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Per caption (B,): summed token cross-entropy plus the doubly-stochastic attention penalty, and its token count.
 
@@ -223,7 +236,7 @@ class SpeakerSATForConditionalGeneration(PreTrainedModel, GenerationMixin):
             encoder_outputs = self.encoder(pixel_values)
         grid = encoder_outputs[0]  # (B, P, E)
         if self.config.emotion_grounding and past_key_values is None:
-            self._check_emotion_ids(emotion_ids, grid.shape[0])
+            check_emotion_ids(emotion_ids, grid.shape[0], self.config)
         if decoder_input_ids is None:
             if labels is None:
                 raise ValueError(
@@ -263,15 +276,3 @@ class SpeakerSATForConditionalGeneration(PreTrainedModel, GenerationMixin):
             output_attentions=True,
         )
         return read.cross_attentions[0][:, 0]
-
-    def _check_emotion_ids(self, emotion_ids, batch_size: int) -> None:
-        if emotion_ids is None:
-            raise ValueError(
-                f"This speaker is emotion-grounded (config.emotion_grounding=True): pass emotion_ids, a LongTensor of "
-                f"shape ({batch_size},) indexing {list(self.config.id2label.values())}"
-            )
-        if emotion_ids.shape != (batch_size,) or emotion_ids.min() < 0 or emotion_ids.max() >= self.config.num_labels:
-            raise ValueError(
-                f"emotion_ids must have shape ({batch_size},) and values in [0, {self.config.num_labels}), got shape "
-                f"{tuple(emotion_ids.shape)} and values {emotion_ids.tolist()}"
-            )
