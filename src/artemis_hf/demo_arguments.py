@@ -44,7 +44,7 @@ class DemoArguments:
         default=None,
         metadata={
             "help": f"Speakers (folders or Hub ids), selectable in the app. Default: ${ENVIRONMENT['speaker']} "
-            f"(comma-separated), else the quickstart's speaker-sat and speaker-nn under --quickstart_dir, else "
+            f"(comma-separated), else the quickstart's speaker-sat, speaker-m2 and speaker-nn under --quickstart_dir, else "
             f"{', '.join(HUB_DEFAULTS['speakers'])}."
         },
     )
