@@ -40,6 +40,24 @@ def tiny_training_arguments(output_dir):
     return SpeakerTrainingArguments(output_dir=str(output_dir), **settings)
 
 
+# The quickstart's tiny speakers, emotion-grounded, on cached grids of the frozen backbone; M2 with its schedule:
+# linear warm-up (100 steps), then the rate falls as 1 / sqrt(step).
+TINY_RECIPES = {
+    "sat": (TINY_SPEAKER, {}),
+    "m2": (TINY_M2, {"num_epochs": 12, "lr_scheduler": "inverse_sqrt", "warmup_steps": 100}),
+}
+
+
+def train_tiny_speaker(release: ReleaseArguments, arch: str, output_dir: Path):
+    """A tiny XE-trained speaker of `arch` in `output_dir`: the loop's TrainingResult."""
+    from artemis_hf.training.arguments import SpeakerArguments
+    from artemis_hf.training.speaker import training_function
+
+    settings, recipe = TINY_RECIPES[arch]
+    arguments = SpeakerArguments(arch=arch, emotion_grounding=True, cache_features=True, **settings)
+    return training_function(release, arguments, dataclasses.replace(tiny_training_arguments(output_dir), **recipe))
+
+
 @contextlib.contextmanager
 def one_thread():
     """Tiny models run several times faster on one thread: their ops are too small to share, and threads that
@@ -86,16 +104,8 @@ def trained_speakers(speaker_release, tmp_path_factory) -> TrainedSpeakers:
 
     root = tmp_path_factory.mktemp("speakers")
     with one_thread():
-        # The quickstart's tiny speaker, frozen and cached.
-        sat = SpeakerArguments(emotion_grounding=True, cache_features=True, **TINY_SPEAKER)
-        result = training_function(speaker_release, sat, tiny_training_arguments(root / "sat"))
-        # The quickstart's tiny M2 on the same grid, with M2's schedule: linear warm-up (100 steps), then the rate
-        # falls as 1 / sqrt(step).
-        m2 = SpeakerArguments(arch="m2", emotion_grounding=True, cache_features=True, **TINY_M2)
-        m2_args = dataclasses.replace(
-            tiny_training_arguments(root / "m2"), num_epochs=12, lr_scheduler="inverse_sqrt", warmup_steps=100
-        )
-        m2_result = training_function(speaker_release, m2, m2_args)
+        result = train_tiny_speaker(speaker_release, "sat", root / "sat")
+        m2_result = train_tiny_speaker(speaker_release, "m2", root / "m2")
         training_function(
             speaker_release,
             SpeakerArguments(arch="nn", backbone="test_resnet", image_size=64),

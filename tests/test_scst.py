@@ -11,14 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from speaker_fixtures import one_thread, tiny_training_arguments
+from speaker_fixtures import one_thread, tiny_training_arguments, train_tiny_speaker
 
 from artemis_hf.cli import main
 from artemis_hf.data.paintings import load_speaker_data
 from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.data.synthetic import make_synthetic_release
 from artemis_hf.evaluation.affective import load_text_classifier
-from artemis_hf.quickstart import TINY_M2, TINY_SPEAKER
 from artemis_hf.training.arguments import SpeakerArguments
 from artemis_hf.training.rewards import CiderD
 from artemis_hf.training.scst import ScstTask, caption_tokens, scst_items, self_critical_loss
@@ -216,22 +215,15 @@ def scst_release(tmp_path_factory) -> ReleaseArguments:
     )
 
 
-# As `trained_speakers` trains them: the quickstart's tiny speakers on cached grids (M2 with its warm-up schedule).
-XE_SPEAKERS = {
-    "sat": (TINY_SPEAKER, {}),
-    "m2": (TINY_M2, {"num_epochs": 12, "lr_scheduler": "inverse_sqrt", "warmup_steps": 100}),
-}
 SCST_RATES = {"sat": 1e-3, "m2": 3e-4}  # the recipe's 5e-6 is for hundreds of thousands of steps, here 200
 
 
 @pytest.fixture(scope="module", params=["sat", "m2"])
 def xe_speaker(request, scst_release, tmp_path_factory) -> tuple[str, Path]:
     """(arch, folder) of an XE-trained speaker on `scst_release`."""
-    settings, recipe = XE_SPEAKERS[request.param]
     folder = tmp_path_factory.mktemp(f"xe-{request.param}")
-    arguments = SpeakerArguments(arch=request.param, emotion_grounding=True, cache_features=True, **settings)
     with one_thread():
-        training_function(scst_release, arguments, dataclasses.replace(tiny_training_arguments(folder), **recipe))
+        train_tiny_speaker(scst_release, request.param, folder)  # as `trained_speakers` trains them
     return request.param, folder
 
 
