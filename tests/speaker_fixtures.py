@@ -7,11 +7,14 @@
   nearest-neighbour speaker over the same training paintings, as saved folders.
 - `text_classifier`: a tiny LSTM text-to-emotion classifier trained on the same release.
 - `single_thread`: torch on one thread for a test module (`pytestmark = pytest.mark.usefixtures("single_thread")`).
+- `images`, `emotion_ids`: three random 32 px images and an emotion each, for the tiny speakers of the model tests;
+  `check_grouped_captions` and `check_compiled_decoder`: what both generating speakers must do alike.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +77,48 @@ def one_thread():
 def single_thread():
     with one_thread():
         yield
+
+
+@pytest.fixture(scope="module")
+def images():
+    return torch.randn(3, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+
+
+@pytest.fixture(scope="module")
+def emotion_ids():
+    return torch.tensor([1, 4, 7])
+
+
+def check_grouped_captions(model, images, emotion_ids) -> None:
+    """Six captions of three paintings: each image encoded once (`image_index`) gives every caption the loss it gets
+    with its image repeated in the batch."""
+    image_index = torch.tensor([0, 0, 1, 2, 2, 2])
+    labels = torch.randint(4, model.config.vocab_size, (6, 5), generator=torch.Generator().manual_seed(1))
+    labels[1, 3:] = labels[4, 2:] = -100  # captions of other lengths
+    emotions = emotion_ids[image_index].roll(1)  # captions of a painting may ground different emotions
+    with torch.no_grad():
+        grouped = model(pixel_values=images, image_index=image_index, labels=labels, emotion_ids=emotions)
+        repeated = model(pixel_values=images[image_index], labels=labels, emotion_ids=emotions)
+    torch.testing.assert_close(grouped.caption_loss_sums, repeated.caption_loss_sums)
+    torch.testing.assert_close(grouped.logits, repeated.logits)
+    assert torch.equal(grouped.caption_token_counts, torch.tensor([5, 3, 5, 5, 2, 5]))
+
+
+def check_compiled_decoder(model, images, emotion_ids) -> None:
+    """`compile_decoder()` (aot_eager: compiled in seconds on a CPU) keeps the logits and the beams of the eager model."""
+    labels = torch.randint(4, model.config.vocab_size, (3, 6), generator=torch.Generator().manual_seed(1))
+    compiled = copy.deepcopy(model)
+    compiled.compile_decoder(backend="aot_eager")
+    with torch.no_grad():
+        (eager_logits, eager_beams), (compiled_logits, compiled_beams) = [
+            (
+                speaker(pixel_values=images, labels=labels, emotion_ids=emotion_ids).logits,
+                speaker.generate(images, emotion_ids=emotion_ids, num_beams=3, max_new_tokens=8),
+            )
+            for speaker in (model, compiled)
+        ]
+    torch.testing.assert_close(compiled_logits, eager_logits, rtol=1e-5, atol=1e-5)
+    assert torch.equal(compiled_beams, eager_beams)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ the processor, and the nearest-neighbour speaker."""
 
 import pytest
 import torch
+from speaker_fixtures import check_compiled_decoder, check_grouped_captions
 from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
 from transformers.modeling_outputs import BaseModelOutput
 
@@ -37,14 +38,13 @@ def tiny_speaker(seed=0, **overrides):
     return SpeakerSATForConditionalGeneration(tiny_config(**overrides)).eval()
 
 
-@pytest.fixture(scope="module")
-def images():
-    return torch.randn(3, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+def test_a_painting_encoded_once_gives_each_of_its_captions_the_loss_of_a_repeated_image(images, emotion_ids):
+    check_grouped_captions(tiny_speaker(emotion_grounding=True), images, emotion_ids)
+    check_grouped_captions(tiny_speaker(), images, emotion_ids)
 
 
-@pytest.fixture(scope="module")
-def emotion_ids():
-    return torch.tensor([1, 4, 7])
+def test_the_compiled_decoder_gives_the_eager_logits_and_beams(images, emotion_ids):
+    check_compiled_decoder(tiny_speaker(emotion_grounding=True), images, emotion_ids)
 
 
 def test_forward_shapes_and_loss(images, emotion_ids):
@@ -88,7 +88,11 @@ def test_clear_errors_name_the_argument(images):
         grounded(images, labels=torch.tensor([[5, 2]] * 3))
     with pytest.raises(ValueError, match=r"emotion_ids must have shape \(3,\).*\[0, 9\).*\[1, 9, 2\]"):
         grounded(images, labels=torch.tensor([[5, 2]] * 3), emotion_ids=torch.tensor([1, 9, 2]))
-    with pytest.raises(ValueError, match="pixel_values .* or encoder_outputs"):
+    with pytest.raises(
+        ValueError, match=r"image_index must be .* of the 3 images, got shape \(2,\) and values \[0, 3\]"
+    ):
+        tiny_speaker()(images, image_index=torch.tensor([0, 3]), labels=torch.tensor([[5, 2]] * 2))
+    with pytest.raises(ValueError, match="pixel_values .* or image_features"):
         grounded(labels=torch.tensor([[5, 2]]), emotion_ids=torch.tensor([0]))
 
 

@@ -169,15 +169,18 @@ class SpeakerM2Encoder(nn.Module):
         pixel_values: torch.Tensor | None = None,
         emotion_ids: torch.LongTensor | None = None,
         image_features: torch.Tensor | None = None,
+        image_index: torch.LongTensor | None = None,
         attention_mask: torch.Tensor | None = None,
         output_attentions: bool | None = None,
         **kwargs,  # generate()'s other flags, moot here
     ) -> SpeakerM2EncoderOutput:
+        """`image_index` (B,): row i is encoded from image `image_index[i]`, so the backbone runs once per painting of
+        a batch that holds several of its captions (the emotion and the layers still run per caption)."""
         if image_features is None:
             if pixel_values is None:
                 raise ValueError("Pass pixel_values (the images) or image_features (their grids); got neither")
             image_features = self.forward_features(pixel_values)
-        x = image_features  # (B, P, E)
+        x = select_images(image_features, image_index)  # (B, P, E)
         if self.config.emotion_grounding:
             check_emotion_ids(emotion_ids, x.shape[0], self.config)
             emotion = self.emotion_projection(F.one_hot(emotion_ids, self.config.num_labels).to(x.dtype))  # (B, K)
@@ -195,6 +198,19 @@ class SpeakerM2Encoder(nn.Module):
             attention_mask=None if attention_mask is None else attention_mask.bool(),
             attentions=tuple(attentions) if output_attentions else None,
         )
+
+
+# Copied from artemis_hf.models.speaker_sat.modeling_speaker_sat.select_images
+def select_images(image_features: torch.Tensor, image_index: torch.LongTensor | None) -> torch.Tensor:
+    """Row i of the result is the grid of image `image_index[i]` (all rows when None): (G, P, E) -> (B, P, E)."""
+    if image_index is None:
+        return image_features
+    if image_index.ndim != 1 or image_index.min() < 0 or image_index.max() >= len(image_features):
+        raise ValueError(
+            f"image_index must be a (batch,) LongTensor of rows of the {len(image_features)} images, got shape "
+            f"{tuple(image_index.shape)} and values {image_index.tolist()}"
+        )
+    return image_features[image_index]
 
 
 # Copied from artemis_hf.models.speaker_sat.modeling_speaker_sat.check_emotion_ids
@@ -353,6 +369,7 @@ class SpeakerM2ForConditionalGeneration(PreTrainedModel, GenerationMixin):
         emotion_ids: torch.LongTensor | None = None,
         labels: torch.LongTensor | None = None,
         image_features: torch.FloatTensor | None = None,
+        image_index: torch.LongTensor | None = None,
         encoder_outputs: SpeakerM2EncoderOutput | None = None,
         past_key_values: EncoderDecoderCache | None = None,
         use_cache: bool | None = None,
@@ -362,7 +379,7 @@ class SpeakerM2ForConditionalGeneration(PreTrainedModel, GenerationMixin):
         **kwargs,
     ) -> SpeakerM2Output:
         r"""
-        pixel_values (`torch.FloatTensor` of shape `(batch, 3, height, width)`): the images; or `image_features`, or
+        pixel_values (`torch.FloatTensor` of shape `(images, 3, height, width)`): the images; or `image_features`, or
             `encoder_outputs`.
         decoder_input_ids (`torch.LongTensor` of shape `(batch, steps)`): caption so far, starting with `<sos>`;
             made from `labels` when omitted. With `past_key_values`, only the tokens not yet fed.
@@ -370,14 +387,16 @@ class SpeakerM2ForConditionalGeneration(PreTrainedModel, GenerationMixin):
             `config.emotion_grounding` and the encoder runs.
         labels (`torch.LongTensor` of shape `(batch, steps)`): `w1 .. wn <eos>`, -100 where padded. In training mode
             the vocabulary is then projected at the labelled positions only and `logits` is None.
-        image_features (`torch.FloatTensor` of shape `(batch, cells, channels)`): the backbone's grids, e.g. cached.
+        image_features (`torch.FloatTensor` of shape `(images, cells, channels)`): the backbone's grids, e.g. cached.
+        image_index (`torch.LongTensor` of shape `(batch,)`): the image (row of `pixel_values` or `image_features`)
+            each caption describes, when a batch holds several captions of a painting; by default one image each.
         encoder_outputs (`SpeakerM2EncoderOutput`): what `get_encoder()` returned, e.g. once for all beams.
         past_key_values (`EncoderDecoderCache`): the cache of earlier steps; made when `use_cache` and none is given.
         label_smoothing (`float`): spread this much of each token's target over the vocabulary in the loss.
         """
         if encoder_outputs is None:
             encoder_outputs = self.encoder(
-                pixel_values, emotion_ids, image_features, output_attentions=output_attentions
+                pixel_values, emotion_ids, image_features, image_index, output_attentions=output_attentions
             )
         if decoder_input_ids is None:
             if labels is None:
@@ -419,6 +438,13 @@ class SpeakerM2ForConditionalGeneration(PreTrainedModel, GenerationMixin):
             encoder_last_hidden_state=encoder_outputs.last_hidden_state,
             encoder_attentions=encoder_outputs.attentions,
         )
+
+    def compile_decoder(self, **compile_options) -> None:
+        """`torch.compile` each decoder layer's attention and feed-forward blocks (`compile_options` are its own:
+        backend, mode, dynamic...); the cache bookkeeping between them stays eager. Weights stay as they are."""
+        for layer in self.decoder.layers:
+            for block in (layer.self_attn, layer.cross_attn, layer.feed_forward):
+                block.compile(**compile_options)
 
     @torch.no_grad()
     def caption_attention(self, encoder_outputs, decoder_input_ids, emotion_ids=None) -> torch.Tensor:

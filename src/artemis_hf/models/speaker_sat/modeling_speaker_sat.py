@@ -6,8 +6,9 @@
 
 `generate()` is transformers' own. The model is an encoder-decoder: the backbone runs once per image (`get_encoder()`),
 then the LSTM is fed one token per step and carries `past_key_values = (h, c, keys)`: its state and the grid projected
-for attention, so a step costs one LSTM cell, never a pass over the caption so far. `encoder_outputs` can replace
-`pixel_values` (grid features cached from a frozen backbone); `emotion_ids` ground a model with `emotion_grounding`.
+for attention, so a step costs one LSTM cell, never a pass over the caption so far. `image_features` can replace
+`pixel_values` (grids cached from a frozen backbone); `image_index` lets a batch hold several captions of a painting
+whose image is encoded once; `emotion_ids` ground a model with `emotion_grounding`.
 """
 
 from dataclasses import dataclass
@@ -42,8 +43,33 @@ class SpeakerSATEncoder(nn.Module):
         grid = self.backbone(pixel_values)[-1]  # (B, E, H, W)
         return grid.flatten(2).transpose(1, 2)  # (B, P=H*W, E)
 
-    def forward(self, pixel_values: torch.Tensor, **kwargs) -> BaseModelOutput:  # kwargs: generate()'s flags, moot
-        return BaseModelOutput(last_hidden_state=self.forward_features(pixel_values))
+    def forward(
+        self,
+        pixel_values: torch.Tensor | None = None,
+        image_features: torch.Tensor | None = None,
+        image_index: torch.LongTensor | None = None,
+        **kwargs,  # generate()'s flags, moot here
+    ) -> BaseModelOutput:
+        """The grid of each image (B, P, E), from `pixel_values` or given as `image_features` (cached); with
+        `image_index` (B,), row i is the grid of image `image_index[i]`: a painting is encoded once for all its
+        captions."""
+        if image_features is None:
+            if pixel_values is None:
+                raise ValueError("Pass pixel_values (the images) or image_features (their grids); got neither")
+            image_features = self.forward_features(pixel_values)
+        return BaseModelOutput(last_hidden_state=select_images(image_features, image_index))
+
+
+def select_images(image_features: torch.Tensor, image_index: torch.LongTensor | None) -> torch.Tensor:
+    """Row i of the result is the grid of image `image_index[i]` (all rows when None): (G, P, E) -> (B, P, E)."""
+    if image_index is None:
+        return image_features
+    if image_index.ndim != 1 or image_index.min() < 0 or image_index.max() >= len(image_features):
+        raise ValueError(
+            f"image_index must be a (batch,) LongTensor of rows of the {len(image_features)} images, got shape "
+            f"{tuple(image_index.shape)} and values {image_index.tolist()}"
+        )
+    return image_features[image_index]
 
 
 class AdditiveAttention(nn.Module):
@@ -90,17 +116,24 @@ class SpeakerSATDecoder(nn.Module):
             state = (self.init_h(mean), self.init_c(mean), self.attention.key(grid))
         h, c, keys = state
         words = self.embed_tokens(input_ids)  # (B, T, W)
-        emotion = []
+        emotion = None
         if self.emotion_projection is not None:  # one-hot -> Linear + ReLU, joined to the input of every step
-            emotion = [self.emotion_projection(F.one_hot(emotion_ids, self.num_emotions).to(words.dtype))]  # (B, K)
+            emotion = self.emotion_projection(F.one_hot(emotion_ids, self.num_emotions).to(words.dtype))  # (B, K)
         outputs, alphas = [], []
         for t in range(input_ids.shape[1]):
-            context, alpha = self.attention(keys, grid, h)
-            context = torch.sigmoid(self.gate(h)) * context
-            h, c = self.lstm(torch.cat([words[:, t], context, *emotion], dim=-1), (h, c))
+            h, c, alpha = self.step(words[:, t], emotion, keys, grid, h, c)
             outputs.append(h)
             alphas.append(alpha)
         return torch.stack(outputs, 1), torch.stack(alphas, 1), (h, c, keys)
+
+    def step(self, word, emotion, keys, grid, h, c):
+        """One word: word (B, W), emotion (B, K) or None, keys (B, P, A), grid (B, P, E), state h, c (B, D) ->
+        h, c, alpha (B, P). A dozen small kernels: what `compile_decoder()` fuses."""
+        context, alpha = self.attention(keys, grid, h)
+        context = torch.sigmoid(self.gate(h)) * context
+        inputs = [word, context] if emotion is None else [word, context, emotion]
+        h, c = self.lstm(torch.cat(inputs, dim=-1), (h, c))
+        return h, c, alpha
 
 
 def check_emotion_ids(emotion_ids, batch_size: int, config) -> None:
@@ -206,6 +239,8 @@ class SpeakerSATForConditionalGeneration(PreTrainedModel, GenerationMixin):
         decoder_input_ids: torch.LongTensor | None = None,
         emotion_ids: torch.LongTensor | None = None,
         labels: torch.LongTensor | None = None,
+        image_features: torch.FloatTensor | None = None,
+        image_index: torch.LongTensor | None = None,
         encoder_outputs: BaseModelOutput | tuple | None = None,
         past_key_values: tuple | None = None,
         use_cache: bool | None = None,
@@ -214,7 +249,8 @@ class SpeakerSATForConditionalGeneration(PreTrainedModel, GenerationMixin):
         **kwargs,
     ) -> SpeakerSATOutput:
         r"""
-        pixel_values (`torch.FloatTensor` of shape `(batch, 3, height, width)`): the images, or pass `encoder_outputs`.
+        pixel_values (`torch.FloatTensor` of shape `(images, 3, height, width)`): the images; or `image_features`, or
+            `encoder_outputs`.
         decoder_input_ids (`torch.LongTensor` of shape `(batch, steps)`): caption so far, starting with `<sos>`;
             made from `labels` when omitted. With `past_key_values`, only the tokens not yet fed.
         emotion_ids (`torch.LongTensor` of shape `(batch,)`): indices into `config.id2label`; required when
@@ -223,17 +259,16 @@ class SpeakerSATForConditionalGeneration(PreTrainedModel, GenerationMixin):
             the vocabulary is then projected at the labelled positions only and `logits` is None (as Liger's fused
             loss does): a padded batch of ArtEmis captions is about 40% padding, and the projection onto 14k words is
             the decoder's largest cost. In eval mode `logits` come back whole.
-        encoder_outputs: grid features `(batch, cells, channels)` as the encoder gives them, e.g. cached.
+        image_features (`torch.FloatTensor` of shape `(images, cells, channels)`): the backbone's grids, e.g. cached.
+        image_index (`torch.LongTensor` of shape `(batch,)`): the image (row of `pixel_values` or `image_features`)
+            each caption describes, when a batch holds several captions of a painting; by default one image each.
+        encoder_outputs: the grids `(batch, cells, channels)` as `get_encoder()` returns them (e.g. once for all beams).
         past_key_values: `(h, c, keys)` returned by the previous call with `use_cache=True`.
         output_attentions: return the attention over the grid cells of each step as `cross_attentions`:
             one tensor `(batch, 1, steps, cells)`.
         """
         if encoder_outputs is None:
-            if pixel_values is None:
-                raise ValueError(
-                    "Pass pixel_values (the images) or encoder_outputs (their grid features); got neither"
-                )
-            encoder_outputs = self.encoder(pixel_values)
+            encoder_outputs = self.encoder(pixel_values, image_features, image_index)
         grid = encoder_outputs[0]  # (B, P, E)
         if self.config.emotion_grounding and past_key_values is None:
             check_emotion_ids(emotion_ids, grid.shape[0], self.config)
@@ -264,6 +299,11 @@ class SpeakerSATForConditionalGeneration(PreTrainedModel, GenerationMixin):
             cross_attentions=(attention.unsqueeze(1),) if output_attentions else None,
             encoder_last_hidden_state=grid,
         )
+
+    def compile_decoder(self, **compile_options) -> None:
+        """`torch.compile` the per-word step (`compile_options` are its own: backend, mode, dynamic...). On a GPU a
+        step is a dozen small kernels, so an uncompiled decoder waits on kernel launches; weights stay as they are."""
+        self.decoder.step = torch.compile(self.decoder.step, **compile_options)
 
     @torch.no_grad()
     def caption_attention(self, encoder_outputs, decoder_input_ids, emotion_ids=None) -> torch.Tensor:
