@@ -2,6 +2,7 @@
 nearest-neighbour speaker, follow their grounding emotion, resume exactly after SIGKILL, and take the same steps on two
 processes."""
 
+import importlib.util
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
+from training_toy import without_timings
 from transformers import HfArgumentParser, pipeline
 
 from artemis_hf.data.paintings import load_speaker_data, paintings_of
@@ -23,6 +25,7 @@ from artemis_hf.evaluation import bleu, cider, load_references, read_captions
 from artemis_hf.sampling import SampleArguments, sample
 from artemis_hf.training.arguments import SpeakerArguments, SpeakerTrainingArguments, speaker_recipe
 from artemis_hf.training.checkpoints import HISTORY_FILENAME, latest_checkpoint
+from artemis_hf.training.speaker import without_unavailable_evaluation
 
 pytest_plugins = ["speaker_fixtures"]
 pytestmark = pytest.mark.usefixtures("single_thread")
@@ -76,6 +79,15 @@ def test_m2_and_scst_recipes_fill_the_settings_left_at_their_defaults():
         "constant",
         50,
     )
+
+
+def test_without_pycocoevalcap_the_evaluation_is_dropped_before_training_with_a_warning(monkeypatch, caplog):
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "pycocoevalcap" else find_spec(name))
+    assert without_unavailable_evaluation(SpeakerArguments()).eval_max_paintings == 0
+    assert "pycocoevalcap is not installed: the speaker is trained but not evaluated" in caplog.text
+    monkeypatch.undo()
+    assert without_unavailable_evaluation(SpeakerArguments()).eval_max_paintings == 200
 
 
 def test_sat_and_m2_speakers_beat_the_nearest_neighbour_speaker_on_held_out_paintings(
@@ -244,15 +256,15 @@ def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(speaker_releas
     assert latest_checkpoint(killed).name == "step-00000010"
     for name, tensor in straight.items():
         assert torch.equal(resumed[name], tensor), name
-    assert json.loads((killed / HISTORY_FILENAME).read_text()) == json.loads(
-        (tmp_path / "straight" / HISTORY_FILENAME).read_text()
+    assert without_timings(json.loads((killed / HISTORY_FILENAME).read_text())) == without_timings(
+        json.loads((tmp_path / "straight" / HISTORY_FILENAME).read_text())
     )
 
 
 @pytest.fixture(scope="module")
 def one_and_two_processes(speaker_release, tmp_path_factory):
-    """The same 5 steps with a global batch of 32: one process of 32, and two of 16. Cached grids and no dropout,
-    so that nothing differs by design; a mid-epoch checkpoint at step 3."""
+    """The same 5 steps with a global batch of 6 paintings (all their captions): one process of 6, and two of 3.
+    Cached grids and no dropout, so that nothing differs by design; a mid-epoch checkpoint at step 3."""
     root = tmp_path_factory.mktemp("distributed")
     options = [
         "--emotion_grounding",
@@ -266,9 +278,9 @@ def one_and_two_processes(speaker_release, tmp_path_factory):
         "--checkpoint_every_steps",
         "3",
     ]
-    run(speaker_command(speaker_release, root / "one", *options, "--per_device_batch_size", "32"))
+    run(speaker_command(speaker_release, root / "one", *options, "--paintings_per_batch", "6"))
     run(
-        speaker_command(speaker_release, root / "two", *options, "--per_device_batch_size", "16"),
+        speaker_command(speaker_release, root / "two", *options, "--paintings_per_batch", "3"),
         processes=2,
         timeout=180,
     )
@@ -292,13 +304,13 @@ def test_two_cpu_processes_take_the_same_steps_as_one(one_and_two_processes):
 
 def test_a_checkpoint_of_one_process_resumes_on_two_and_back(one_and_two_processes, speaker_release):
     root, options = one_and_two_processes
-    for source, processes, batch_size in (("one", 2, "16"), ("two", 1, "32")):
+    for source, processes, paintings in (("one", 2, "3"), ("two", 1, "6")):
         resumed = root / f"{source}-resumed-on-{processes}"
         shutil.copytree(root / source, resumed)
         shutil.rmtree(latest_checkpoint(resumed))  # back to the mid-epoch checkpoint of step 3
         assert latest_checkpoint(resumed).name == "step-00000003"
         run(
-            speaker_command(speaker_release, resumed, *options, "--per_device_batch_size", batch_size, "--resume"),
+            speaker_command(speaker_release, resumed, *options, "--paintings_per_batch", paintings, "--resume"),
             processes=processes,
             timeout=180,
         )

@@ -61,7 +61,7 @@ COMMANDS = {
     ("train", "speaker"): (
         "artemis_hf.training.speaker:training_function",
         [RELEASE, f"{TRAINING}:SpeakerArguments", f"{TRAINING}:SpeakerTrainingArguments"],
-        "train a speaker: Show-Attend-Tell (sat) or nearest neighbour (nn)",
+        "train a speaker: Show-Attend-Tell (sat), meshed-memory transformer (m2) or nearest neighbour (nn)",
     ),
     ("sample", None): (
         "artemis_hf.sampling:sample",

@@ -45,7 +45,17 @@ LOSS_CURVE, CONFUSION_MATRIX = "loss_curve.png", "confusion_matrix.png"
 PLOTS = {LOSS_CURVE: "Training and validation loss per epoch", CONFUSION_MATRIX: "Confusion matrix"}
 # Arguments that say where a run ran, not how it trained (and would print this machine's paths in the card).
 LOCAL_ARGUMENTS = frozenset(
-    {"output_dir", "cache_dir", "csv", "images_dir", "overwrite_output_dir", "resume", "report_to", "num_workers"}
+    {
+        "output_dir",
+        "cache_dir",
+        "csv",
+        "images_dir",
+        "overwrite_output_dir",
+        "resume",
+        "report_to",
+        "num_workers",
+        "image_cache_dir",
+    }
 )
 # What the loop records of a run besides its arguments, with how the card names it.
 RUN_FACTS = {

@@ -86,7 +86,13 @@ class TrainingArguments:
     seed: int = field(
         default=2021, metadata={"help": "Seed of weights, shuffling and dropout: the same seed takes the same steps."}
     )
-    num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes."})
+    num_workers: int | None = field(
+        default=None,
+        metadata={
+            "help": "DataLoader worker processes, which decode the images. Default: none on a CPU (its cores compute), "
+            "else one per free core of the process's share, at most 8."
+        },
+    )
     checkpoint_every_steps: int | None = field(
         default=None, metadata={"help": "Also save a checkpoint every N optimizer steps, not only after each epoch."}
     )
@@ -113,6 +119,8 @@ class TrainingArguments:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.resume and self.overwrite_output_dir:
             raise ValueError("--resume continues the run in output_dir, --overwrite_output_dir replaces it: pass one")
+        if self.num_workers is not None and self.num_workers < 0:
+            raise ValueError(f"num_workers must be >= 0 (or None: sized to the machine), got {self.num_workers}")
 
 
 @dataclass
@@ -274,6 +282,31 @@ class SpeakerArguments:
     cache_features: bool = field(
         default=False, metadata={"help": "Freeze the backbone and train the decoder on grids computed once."}
     )
+    captions_per_painting: int | None = field(
+        default=None,
+        metadata={
+            "help": "Painting-grouped batches: an item is a painting with up to this many of its captions, its image "
+            "decoded and encoded once for them all (default: all its captions; 1: ungrouped, one caption per item)."
+        },
+    )
+    paintings_per_batch: int | None = field(
+        default=None,
+        metadata={
+            "help": "Items (paintings) per batch on each process. Default: per_device_batch_size divided by the mean "
+            "captions per item, so that a batch holds about per_device_batch_size captions."
+        },
+    )
+    image_cache_dir: str | None = field(
+        default=None,
+        metadata={
+            "help": "Keep the model-sized images here as uint8 arrays: the first epoch decodes each image once, later "
+            "epochs and runs decode none (a changed image file is read again)."
+        },
+    )
+    compile: bool = field(
+        default=False,
+        metadata={"help": "torch.compile the decoder's per-word step (sat, m2): on a GPU, fewer kernel launches."},
+    )
     on_missing_image: Literal["skip", "error"] = on_missing_image_option()
     emotion_classifier: str | None = field(
         default=None, metadata={"help": "Image emotion classifier that the pipeline uses for emotion='auto'."}
@@ -324,6 +357,9 @@ class SpeakerArguments:
             raise ValueError(
                 f"scst_num_beams must be at least 2 (their mean is the baseline), got {self.scst_num_beams}"
             )
+        for name in ("captions_per_painting", "paintings_per_batch"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1 (or None), got {getattr(self, name)}")
         if self.eval_max_paintings is not None and self.eval_max_paintings < 0:
             raise ValueError(f"eval_max_paintings must be >= 0 or None, got {self.eval_max_paintings}")
 

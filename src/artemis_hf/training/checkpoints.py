@@ -38,12 +38,13 @@ PROGRESS_FILENAME = "progress.json"
 # What the loop and `save_pretrained` write: a folder holding one of these holds a run.
 RUN_FILES = (ARGS_FILENAME, HISTORY_FILENAME, CHECKPOINTS_DIR, "config.json", "model.safetensors")
 # Argument fields free to change between a run and its resumption: where it runs, for how long, how often it saves,
-# what it logs, and how the global batch is split over processes (the fingerprint has the global batch size).
+# what it logs, how it reads its data or compiles, and how the global batch is split over processes (the fingerprint
+# has the global batch size).
 NOT_FINGERPRINTED = frozenset(
     {
         "output_dir", "resume", "overwrite_output_dir", "num_epochs", "max_steps", "early_stopping_patience",
         "checkpoint_every_steps", "keep_checkpoints", "report_to", "num_workers", "cpu", "per_device_batch_size",
-        "gradient_accumulation_steps",
+        "gradient_accumulation_steps", "paintings_per_batch", "image_cache_dir", "compile",
     }
 )  # fmt: skip
 # Config entries that differ between two builds of the same model: the library version, where it was loaded from.
@@ -204,7 +205,8 @@ def run_fingerprint(
             if f.name not in NOT_FINGERPRINTED
         }
     )
-    fingerprint["global_batch_size"] = args.per_device_batch_size * args.gradient_accumulation_steps * num_processes
+    # In the loader's items (paintings, for grouped captions), whatever argument set its batch size.
+    fingerprint["global_batch_size"] = train_loader.batch_size * args.gradient_accumulation_steps * num_processes
     fingerprint["train_items"], fingerprint["validation_items"] = (
         len(train_loader.dataset),
         len(validation_loader.dataset),

@@ -49,7 +49,7 @@ from ..models.image_emotion import (
 from .arguments import ImageEmotionArguments, TrainingArguments
 from .checkpoints import HISTORY_FILENAME, RUN_FILES, claim_output_dir, latest_checkpoint
 from .init_from import InitCheckpoint, load_init_checkpoint, reconcile_arguments
-from .loop import TrainingTask, train
+from .loop import TrainingTask, dataloader_options, train
 from .records import arguments_record, read_run_record, write_run_record
 
 logger = logging.getLogger(__name__)
@@ -234,8 +234,9 @@ class ImageEmotionTask(TrainingTask):
         return model
 
     def dataloader(
-        self, split: str, batch_size: int, train: bool, targets: str | None = None, num_workers: int = 0
+        self, split: str, batch_size: int, train: bool, targets: str | None = None, **options
     ) -> torch.utils.data.DataLoader:
+        """`options`: the DataLoader's others (workers, pinned memory)."""
         encode = PaintingEncoder(
             self.processor, self.arguments.label_scheme, targets or self.arguments.targets, self.auxiliary_index
         )
@@ -243,13 +244,13 @@ class ImageEmotionTask(TrainingTask):
         collate = functools.partial(collate_paintings, augment=self.arguments.augment if train else "none")
         # drop_last in training: batch norm cannot normalise a last batch of one painting.
         return torch.utils.data.DataLoader(
-            dataset, batch_size, shuffle=train, drop_last=train, collate_fn=collate, num_workers=num_workers
+            dataset, batch_size, shuffle=train, drop_last=train, collate_fn=collate, **options
         )
 
     def get_dataloaders(self, args: TrainingArguments):
         return (
-            self.dataloader("train", args.per_device_batch_size, train=True, num_workers=args.num_workers),
-            self.dataloader("validation", args.per_device_batch_size, train=False, num_workers=args.num_workers),
+            self.dataloader("train", args.per_device_batch_size, train=True, **dataloader_options(args)),
+            self.dataloader("validation", args.per_device_batch_size, train=False, **dataloader_options(args)),
         )
 
     def item_losses(self, model, batch):

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 import torch
-from accelerate import Accelerator
+from accelerate import Accelerator, PartialState
 from accelerate.utils import DataLoaderConfiguration, set_seed
 from tqdm.auto import tqdm
 
@@ -36,6 +37,9 @@ from .checkpoints import (
 from .records import run_record, write_run_record
 
 logger = logging.getLogger(__name__)
+
+# Entries of an epoch's record that measure the machine, not the learning: they differ between equal runs.
+TIMINGS = ("train_time_s", "data_wait_share")
 
 
 class TrainingTask:
@@ -197,7 +201,8 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
             else train_loader
         )
         model.train()
-        for batch in batches:
+        epoch_started, data_wait = time.perf_counter(), [0.0]
+        for batch in timed(batches, data_wait):
             if resumed_rng_state is not None:
                 # Starting the loader draws a seed from the global RNG, which the interrupted run did before its
                 # checkpoint: restore the checkpoint's state after that, so dropout draws what it would have drawn.
@@ -228,6 +233,7 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
                 if _reached_max_steps(progress, args):
                     break
 
+        train_time = time.perf_counter() - epoch_started
         validation_loss = evaluate_loss(task, model, validation_loader, accelerator)
         record = {
             "epoch": progress.epoch + 1,
@@ -235,6 +241,10 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
             "train_loss": progress.epoch_loss_sum / max(progress.epoch_loss_count, 1),
             "validation_loss": validation_loss,
             "learning_rate": optimizer.param_groups[0]["lr"],
+            # Of this process's training batches (since the resumption, for a resumed epoch): a share near 1 means
+            # the model waits for its data loaders.
+            "train_time_s": train_time,
+            "data_wait_share": data_wait[0] / train_time if train_time else 0.0,
         }
         progress.history.append(record)
         accelerator.log(record, step=progress.global_step)
@@ -270,6 +280,19 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
         wall_time_s=progress.wall_time_s,
         initial_validation_loss=progress.initial_validation_loss,
     )
+
+
+def timed(batches, waited: list[float]):
+    """`batches`, adding to `waited[0]` the seconds spent waiting for each."""
+    iterator = iter(batches)
+    while True:
+        started = time.perf_counter()
+        try:
+            batch = next(iterator)
+        except StopIteration:
+            return
+        waited[0] += time.perf_counter() - started
+        yield batch
 
 
 def _run_record(
@@ -315,6 +338,16 @@ def evaluate_loss(task: TrainingTask, model, loader, accelerator: Accelerator) -
         count += item_count.sum().item()
     model.train()
     return total / count if count else math.nan
+
+
+def dataloader_options(args: TrainingArguments) -> dict:
+    """DataLoader settings for `args.num_workers` (when None: none on a CPU, whose cores compute; else one per core of
+    the process's share but one, at most 8), with pinned memory and workers kept between epochs for a GPU."""
+    workers, gpu = args.num_workers, torch.cuda.is_available() and not args.cpu
+    if workers is None:
+        cores = len(os.sched_getaffinity(0)) // max(PartialState().num_processes, 1)
+        workers = max(min(8, cores - 1), 0) if gpu else 0
+    return {"num_workers": workers, "pin_memory": gpu, "persistent_workers": workers > 0}
 
 
 def make_scheduler(optimizer, args: TrainingArguments, total_steps: int):

@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 import torch
 from accelerate import PartialState
-from transformers.modeling_outputs import BaseModelOutput
 
 from ..emotions import NUM_EMOTIONS, dominant_emotion, histograms
 from ..pipelines.captioning import _repeat_rows
 from .arguments import SpeakerTrainingArguments
+from .loop import dataloader_options
 from .rewards import CiderD
 from .speaker import SpeakerTask
 
@@ -53,13 +53,16 @@ class ScstTask(SpeakerTask):
         self.validation_reward = self.reward.with_references(validation_references)
         columns = ["painting_id", "emotion", "input_ids", "painting_index"]
         columns += [] if self.args.cache_features else ["image"]
-        loader = dict(collate_fn=self.collate, num_workers=args.num_workers, batch_size=args.per_device_batch_size)
+        loader = dict(collate_fn=self.collate, batch_size=args.per_device_batch_size, **dataloader_options(args))
         return torch.utils.data.DataLoader(
             train.select_columns(columns), shuffle=True, **loader
         ), torch.utils.data.DataLoader(validation.select_columns(columns), **loader)
 
     def collate(self, rows: list[dict]) -> dict:
-        batch = super().collate(rows)  # images or grids, grounding emotions (its labels go unused)
+        # Images or grids and grounding emotions, an item per row (its labels go unused).
+        batch = super().collate(
+            [{**row, "emotion": [row["emotion"]], "input_ids": [row["input_ids"]]} for row in rows]
+        )
         batch["paintings"] = torch.tensor([row["painting_index"] for row in rows])  # (B,) into the references
         batch["emotions"] = torch.tensor([row["emotion"] for row in rows])  # (B,) what the emotion reward asks for
         return batch
@@ -120,11 +123,8 @@ class ScstTask(SpeakerTask):
         return torch.as_tensor(rewards, dtype=torch.float32)
 
     def encode(self, speaker, batch: dict, grounding: dict):
-        """The encoder's output for the batch's images (M2's encoder also takes the emotion)."""
-        inputs = self.image_inputs(batch)
-        if "encoder_outputs" in inputs:  # SAT on cached grids: they are its encoder's output
-            return BaseModelOutput(last_hidden_state=inputs["encoder_outputs"][0])
-        return speaker.get_encoder()(**inputs, **grounding)
+        """The encoder's output for the batch's images or cached grids (M2's encoder also takes the emotion)."""
+        return speaker.get_encoder()(**self.image_inputs(batch), **grounding)
 
 
 def self_critical_loss(log_probs: torch.Tensor, rewards: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -19,6 +19,8 @@ The output folder loads with `pipeline("artemis-captioning", model=output_dir)`.
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 import logging
 import sys
 import time
@@ -35,6 +37,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForImageTextToText, AutoProcessor, ViTImageProcessor
 
 from ..argparsing import run_command
+from ..data.image_cache import resized_pixel_values
 from ..data.images import to_rgb
 from ..data.paintings import keep_paintings_with_images, load_speaker_data, paintings_of
 from ..data.sources import ReleaseArguments, results_dataset_name
@@ -46,9 +49,10 @@ from ..models.speaker_sat import SpeakerSATConfig, SpeakerSATForConditionalGener
 from ..models.speaker_sat.modeling_speaker_sat import IGNORE_INDEX
 from ..pipelines.captioning import TASK, ArtEmisCaptioningPipeline
 from .arguments import SpeakerArguments, SpeakerTrainingArguments, TrainingArguments, speaker_recipe
+from .caption_groups import CaptionGroups
 from .checkpoints import claim_output_dir
 from .init_from import InitCheckpoint, adopt_vocabulary, load_init_checkpoint, reconcile_arguments
-from .loop import TrainingResult, TrainingTask, train
+from .loop import TrainingResult, TrainingTask, dataloader_options, train
 from .records import run_record, update_run_record, write_run_record
 
 logger = logging.getLogger(__name__)
@@ -145,6 +149,8 @@ class SpeakerTask(TrainingTask):
             self.model.encoder.backbone.requires_grad_(
                 False
             )  # also keeps DDP from waiting for gradients it never gets
+        if self.args.compile:
+            self.model.compile_decoder()
         return self.model
 
     def new_model(self) -> SpeakerSATForConditionalGeneration | SpeakerM2ForConditionalGeneration:
@@ -169,13 +175,24 @@ class SpeakerTask(TrainingTask):
         return model
 
     def get_dataloaders(self, args: TrainingArguments):
-        columns = ["painting_id", "emotion", "input_ids"] + ([] if self.args.cache_features else ["image"])
-        train_split, validation_split = (
-            self.dataset[name].select_columns(columns) for name in ("train", "validation")
-        )
+        """Painting-grouped batches (`CaptionGroups`): about `per_device_batch_size` captions of
+        `--paintings_per_batch` paintings, each image decoded (or read from `--image_cache_dir`) and encoded once."""
         if self.args.cache_features:
             self._cache_grids([self.dataset["train"], self.dataset["validation"]], args.per_device_batch_size)
-        loader = dict(collate_fn=self.collate, num_workers=args.num_workers, batch_size=args.per_device_batch_size)
+        train_split, validation_split = (
+            CaptionGroups(
+                self.dataset[name],
+                self.args.captions_per_painting,
+                with_images=not self.args.cache_features,
+                image_cache_dir=self.args.image_cache_dir,
+                image_processor=self.processor.image_processor,
+            )
+            for name in ("train", "validation")
+        )
+        paintings = self.args.paintings_per_batch or max(
+            1, round(args.per_device_batch_size / train_split.captions_per_item)
+        )
+        loader = dict(collate_fn=self.collate, batch_size=paintings, **dataloader_options(args))
         return torch.utils.data.DataLoader(train_split, shuffle=True, **loader), torch.utils.data.DataLoader(
             validation_split, **loader
         )
@@ -197,32 +214,47 @@ class SpeakerTask(TrainingTask):
         )
         self.grids = grids.half()  # (paintings, P, E): half the memory; the decoder gets them back in float32
 
-    def collate(self, rows: list[dict]) -> dict:
-        labels = [torch.tensor(row["input_ids"][1:]) for row in rows]  # w1 .. wn <eos>
-        batch = {"labels": pad_sequence(labels, batch_first=True, padding_value=IGNORE_INDEX)}
+    def collate(self, items: list[dict]) -> dict:
+        """Items of `CaptionGroups` -> the captions' labels (B, T) and emotions (B,), one image (or cached grid) per
+        item, and `image_index` (B,), the item of each caption."""
+        captions = torch.tensor([len(item["input_ids"]) for item in items])
+        labels = [torch.tensor(input_ids[1:]) for item in items for input_ids in item["input_ids"]]  # w1 .. wn <eos>
+        batch = {
+            "labels": pad_sequence(labels, batch_first=True, padding_value=IGNORE_INDEX),
+            "image_index": torch.arange(len(items)).repeat_interleave(captions),
+        }
         if self.args.emotion_grounding:
-            batch["emotion_ids"] = torch.tensor([row["emotion"] for row in rows])
+            batch["emotion_ids"] = torch.tensor([emotion for item in items for emotion in item["emotion"]])
         if self.grids is not None:
-            batch["grid"] = self.grids[[self.grid_rows[row["painting_id"]] for row in rows]].float()
+            batch["image_features"] = self.grids[[self.grid_rows[item["painting_id"]] for item in items]].float()
+        elif "resized_image" in items[0]:
+            batch["pixel_values"] = resized_pixel_values(
+                self.processor.image_processor, [item["resized_image"] for item in items]
+            )
         else:
             batch["pixel_values"] = self.processor.image_processor(
-                [to_rgb(row["image"]) for row in rows], return_tensors="pt"
+                [to_rgb(item["image"]) for item in items], return_tensors="pt"
             )["pixel_values"]
         return batch
 
-    def image_inputs(self, batch: dict) -> dict:
-        """The model's image arguments for a batch: pixels, or the cached grids (SAT reads them as its encoder's
-        output; M2's encoder still runs its transformer layers over them)."""
-        if "grid" not in batch:
-            return {"pixel_values": batch["pixel_values"]}
-        return {"image_features": batch["grid"]} if self.args.arch == "m2" else {"encoder_outputs": (batch["grid"],)}
+    @staticmethod
+    def image_inputs(batch: dict) -> dict:
+        """The model's image arguments for a batch: pixels or cached grids, and the image of each caption."""
+        names = ("pixel_values", "image_features", "image_index")
+        return {name: batch[name] for name in names if name in batch}
 
     def item_losses(self, model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per item (painting): its captions' summed token losses and their token count."""
         options = {"label_smoothing": self.args.label_smoothing} if self.args.arch == "m2" and model.training else {}
         outputs = model(
             **self.image_inputs(batch), labels=batch["labels"], emotion_ids=batch.get("emotion_ids"), **options
         )
-        return outputs.caption_loss_sums, outputs.caption_token_counts
+        images = batch["pixel_values"] if "pixel_values" in batch else batch["image_features"]
+        per_item = torch.zeros(len(images), device=images.device)
+        index = batch["image_index"]
+        return per_item.index_add(0, index, outputs.caption_loss_sums.float()), per_item.index_add(
+            0, index, outputs.caption_token_counts.float()
+        )
 
     def parameter_groups(self, model, args: SpeakerTrainingArguments) -> list[dict]:
         """The backbone at `encoder_learning_rate`, the rest (M2's transformer encoder included) at `learning_rate`."""
@@ -291,6 +323,7 @@ def training_function(
     """`artemis-hf train speaker`: the SAT speaker on the shared loop, or the nearest-neighbour speaker's index (built
     by the main process alone when launched on several); then both caption test paintings and score them."""
     output_dir = Path(training_args.output_dir)
+    args = without_unavailable_evaluation(args)
     if args.arch == "nn":
         result = train_nn_speaker(release, args, training_args)
     else:
@@ -309,6 +342,18 @@ def training_function(
     evaluate_speaker(release, args, output_dir)
     write_model_card(output_dir)  # hub: README.md, from training_args.json and eval_results.json
     return result
+
+
+def without_unavailable_evaluation(args: SpeakerArguments) -> SpeakerArguments:
+    """`args` without the test evaluation when pycocoevalcap, which its BLEU, ROUGE-L and CIDEr need, is absent (as on
+    a GPU host that gets only a few wheels): said before training, not found after it."""
+    if args.eval_max_paintings == 0 or importlib.util.find_spec("pycocoevalcap") is not None:
+        return args
+    logger.warning(
+        "pycocoevalcap is not installed: the speaker is trained but not evaluated (as with --eval_max_paintings 0); "
+        "score it later with `artemis-hf sample` and `artemis-hf evaluate` where the evaluation extra is installed"
+    )
+    return dataclasses.replace(args, eval_max_paintings=0)
 
 
 def train_nn_speaker(
