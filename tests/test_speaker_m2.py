@@ -84,6 +84,17 @@ def test_memory_free_attention_equals_scaled_dot_product_attention():
     assert torch.allclose(weights, (q @ k.transpose(-1, -2) / math.sqrt(8)).softmax(-1), atol=1e-6)
 
 
+def test_the_fused_attention_without_weights_gives_what_the_weighted_one_gives(images, emotion_ids):
+    model = tiny_speaker(emotion_grounding=True)
+    labels = torch.randint(4, VOCAB, (3, 7), generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        fused = model(images, labels=labels, emotion_ids=emotion_ids)
+        weighted = model(images, labels=labels, emotion_ids=emotion_ids, output_attentions=True)
+    torch.testing.assert_close(fused.logits, weighted.logits, rtol=1e-5, atol=1e-5)
+    assert fused.cross_attentions is None and fused.encoder_attentions is None
+    assert len(weighted.cross_attentions) == 2 and weighted.cross_attentions[0].shape == (3, 4, 7, 2 * 16)
+
+
 def test_padding_never_hides_the_memory_slots():
     model = tiny_speaker()
     block = model.encoder.layers[0].self_attn

@@ -40,8 +40,11 @@ def merge_heads(x: torch.Tensor) -> torch.Tensor:
     return x.transpose(-3, -2).flatten(-2)
 
 
-def attend(queries, keys, values, mask=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Scaled dot-product attention; `mask` is True where a query may look. Returns (outputs, weights)."""
+def attend(queries, keys, values, mask=None, need_weights: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Scaled dot-product attention; `mask` is True where a query may look. Returns (outputs, weights). Without
+    `need_weights`, PyTorch's fused kernel, which never materialises the weights, and None for them."""
+    if not need_weights:
+        return F.scaled_dot_product_attention(queries, keys, values, attn_mask=mask), None
     scores = queries @ keys.transpose(-1, -2) / math.sqrt(queries.shape[-1])
     if mask is not None:
         scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
@@ -82,7 +85,7 @@ class ResidualAttention(nn.Module):
         """(B, S, D) -> keys and values (B, heads, S, d_k)."""
         return split_heads(self.k_proj(states), self.num_heads), split_heads(self.v_proj(states), self.num_heads)
 
-    def forward(self, x: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask=None):
+    def forward(self, x: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask=None, need_weights=True):
         """x (B, T, D) queries; keys, values (B, heads, S, d_k) projected; mask (B or 1, 1, T or 1, S) of the real
         keys. Returns the block's output (B, T, D) and the attention weights (B, heads, T, S + memory_slots)."""
         if self.memory_slots:
@@ -93,7 +96,7 @@ class ResidualAttention(nn.Module):
             values = torch.cat([values, split_heads(memory_values, self.num_heads)], 2)
             if mask is not None:
                 mask = F.pad(mask, (0, self.memory_slots), value=True)
-        outputs, weights = attend(split_heads(self.q_proj(x), self.num_heads), keys, values, mask)
+        outputs, weights = attend(split_heads(self.q_proj(x), self.num_heads), keys, values, mask, need_weights)
         return self.layer_norm(x + self.dropout(self.o_proj(merge_heads(outputs)))), weights
 
 
@@ -116,8 +119,8 @@ class SpeakerM2EncoderLayer(nn.Module):
         self.self_attn = ResidualAttention(config, memory_slots=config.memory_slots)
         self.feed_forward = FeedForward(config)
 
-    def forward(self, x: torch.Tensor, mask=None) -> tuple[torch.Tensor, torch.Tensor]:
-        x, weights = self.self_attn(x, *self.self_attn.project_keys_values(x), mask)
+    def forward(self, x: torch.Tensor, mask=None, need_weights=True) -> tuple[torch.Tensor, torch.Tensor | None]:
+        x, weights = self.self_attn(x, *self.self_attn.project_keys_values(x), mask, need_weights)
         return self.feed_forward(x), weights
 
 
@@ -189,7 +192,7 @@ class SpeakerM2Encoder(nn.Module):
         mask = None if attention_mask is None else attention_mask.bool()[:, None, None, :]  # (B, 1, 1, P)
         states, attentions = [], []
         for layer in self.layers:
-            x, weights = layer(x, mask)
+            x, weights = layer(x, mask, need_weights=bool(output_attentions))
             states.append(x)
             attentions.append(weights)
         return SpeakerM2EncoderOutput(
@@ -236,7 +239,7 @@ class MeshedCrossAttention(nn.Module):
         self.attention = ResidualAttention(config)
         self.gates = nn.ModuleList(nn.Linear(2 * config.d_model, config.d_model) for _ in range(config.encoder_layers))
 
-    def forward(self, x, keys, values, mask=None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x, keys, values, mask=None, need_weights=True) -> tuple[torch.Tensor, torch.Tensor | None]:
         """x (B, T, D); keys, values (B, heads, N * P, d_k): every encoder layer's cells, layer after layer;
         mask (B, 1, 1, P) or None. Returns (B, T, D) and the weights (B, heads, T, N * P)."""
         num_layers = len(self.gates)
@@ -244,15 +247,15 @@ class MeshedCrossAttention(nn.Module):
         keys = keys.view(batch, heads, num_layers, -1, head_dim).transpose(1, 2)  # (B, N, h, P, d_k)
         values = values.view(batch, heads, num_layers, -1, head_dim).transpose(1, 2)
         queries = split_heads(self.attention.q_proj(x), heads).unsqueeze(1)  # (B, 1, h, T, d_k)
-        outputs, weights = attend(queries, keys, values, None if mask is None else mask.unsqueeze(1))
+        outputs, weights = attend(queries, keys, values, None if mask is None else mask.unsqueeze(1), need_weights)
         outputs = self.attention.o_proj(merge_heads(outputs))  # (B, N, T, D)
         cross = self.attention.layer_norm(x.unsqueeze(1) + self.attention.dropout(outputs))  # (B, N, T, D)
         meshed = sum(
             torch.sigmoid(gate(torch.cat([x, cross[:, i]], -1))) * cross[:, i] for i, gate in enumerate(self.gates)
         )
-        return meshed / math.sqrt(num_layers), weights.permute(0, 2, 3, 1, 4).flatten(
-            -2
-        )  # (B, N, h, T, P) -> (B, h, T, N * P)
+        if weights is not None:
+            weights = weights.permute(0, 2, 3, 1, 4).flatten(-2)  # (B, N, h, T, P) -> (B, h, T, N * P)
+        return meshed / math.sqrt(num_layers), weights
 
 
 class SpeakerM2DecoderLayer(nn.Module):
@@ -263,8 +266,9 @@ class SpeakerM2DecoderLayer(nn.Module):
         self.cross_attn = MeshedCrossAttention(config)
         self.feed_forward = FeedForward(config)
 
-    def forward(self, x, layer_states, encoder_mask=None, cache: EncoderDecoderCache | None = None):
-        """x (B, T, D) the new positions; layer_states (B, N, P, D). Returns (B, T, D) and the cross-attention weights."""
+    def forward(self, x, layer_states, encoder_mask=None, cache: EncoderDecoderCache | None = None, need_weights=True):
+        """x (B, T, D) the new positions; layer_states (B, N, P, D). Returns (B, T, D) and the cross-attention weights
+        (None without `need_weights`)."""
         keys, values = self.self_attn.project_keys_values(x)  # (B, h, T, d_k)
         past = 0
         if cache is not None:
@@ -274,7 +278,7 @@ class SpeakerM2DecoderLayer(nn.Module):
         causal = None
         if steps > 1:  # a step sees itself and what came before it
             causal = torch.ones(steps, past + steps, dtype=torch.bool, device=x.device).tril(past)
-        x, _ = self.self_attn(x, keys, values, causal)
+        x, _ = self.self_attn(x, keys, values, causal, need_weights=False)
 
         if cache is not None and cache.is_updated.get(self.layer_idx):
             layer = cache.cross_attention_cache.layers[self.layer_idx]
@@ -284,7 +288,7 @@ class SpeakerM2DecoderLayer(nn.Module):
             if cache is not None:
                 cache.cross_attention_cache.update(cross_keys, cross_values, self.layer_idx)
                 cache.is_updated[self.layer_idx] = True
-        x, cross_weights = self.cross_attn(x, cross_keys, cross_values, encoder_mask)
+        x, cross_weights = self.cross_attn(x, cross_keys, cross_values, encoder_mask, need_weights)
         return self.feed_forward(x), cross_weights
 
 
@@ -296,8 +300,9 @@ class SpeakerM2Decoder(nn.Module):
         self.embed_tokens = nn.Embedding(config.vocab_size, config.d_model, padding_idx=config.pad_token_id)
         self.layers = nn.ModuleList(SpeakerM2DecoderLayer(config, i) for i in range(config.decoder_layers))
 
-    def forward(self, input_ids, encoder_outputs: SpeakerM2EncoderOutput, cache=None):
-        """input_ids (B, T) the tokens not yet fed -> hidden states (B, T, D), cross-attention weights per layer."""
+    def forward(self, input_ids, encoder_outputs: SpeakerM2EncoderOutput, cache=None, need_weights=True):
+        """input_ids (B, T) the tokens not yet fed -> hidden states (B, T, D), cross-attention weights per layer
+        (with `need_weights`)."""
         past = 0 if cache is None else cache.get_seq_length()
         positions = torch.arange(past, past + input_ids.shape[1], device=input_ids.device)
         x = self.embed_tokens(input_ids) + sinusoid_positions(positions, self.embed_tokens.embedding_dim)
@@ -305,7 +310,7 @@ class SpeakerM2Decoder(nn.Module):
         mask = None if mask is None else mask[:, None, None, :]  # (B, 1, 1, P)
         weights = []
         for layer in self.layers:
-            x, cross_weights = layer(x, encoder_outputs.layer_states, mask, cache)
+            x, cross_weights = layer(x, encoder_outputs.layer_states, mask, cache, need_weights)
             weights.append(cross_weights)
         return x, tuple(weights)
 
@@ -411,7 +416,7 @@ class SpeakerM2ForConditionalGeneration(PreTrainedModel, GenerationMixin):
             past_key_values = EncoderDecoderCache(DynamicCache(), DynamicCache())
 
         hidden, cross_attentions = self.decoder(
-            decoder_input_ids, encoder_outputs, past_key_values if use_cache else None
+            decoder_input_ids, encoder_outputs, past_key_values if use_cache else None, bool(output_attentions)
         )
         kept = labels != IGNORE_INDEX if labels is not None else None
         if kept is not None and self.training:
