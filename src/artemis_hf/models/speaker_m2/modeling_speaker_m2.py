@@ -364,6 +364,14 @@ class SpeakerM2ForConditionalGeneration(PreTrainedModel, GenerationMixin):
     def get_input_embeddings(self):
         return self.decoder.embed_tokens
 
+    @staticmethod
+    def _reorder_cache(past_key_values: EncoderDecoderCache, beam_idx: torch.LongTensor) -> EncoderDecoderCache:
+        # Beams move within their image's group, whose cross-attention keys and values are the same rows: only the
+        # self-attention cache moves. (The stock reordering would also copy every layer's N * P cross keys and values,
+        # at each step: most of the memory traffic of a beam step.)
+        past_key_values.self_attention_cache.reorder_cache(beam_idx)
+        return past_key_values
+
     def get_output_embeddings(self):
         return self.lm_head
 
