@@ -7,12 +7,14 @@ phases and its ratios to the floor; for each phase its rate, seconds per batch a
 process so that the peak is its own.
 
     python benchmarks/speaker.py [--arch sat m2] [--batch_size 32] [--image_size 256] [--backbone resnet34]
-                                 [--repeats 5] [--threads N]
+                                 [--repeats 5] [--threads N] [--compile]
 
 Floor: backbone_forward, backbone_forward_backward. Speaker phases: train_step (forward, backward, clipping, Adam;
-captions of 6-31 tokens), decoder_train_step (the same on cached grids, backbone frozen; M2's transformer encoder still
+captions of 6-31 tokens), train_step_grouped (the same captions, 5 per painting, each image encoded once, as the
+painting-grouped batches of training), decoder_train_step (the same on cached grids, backbone frozen; M2's transformer encoder still
 runs over them), caption_beam5 (the batch at once, 30 steps) and caption_beam5_one_image (the reference's way: one
-image at a time). For SAT, two more phases time only the matrix products that its LSTM decoder cannot do without (the
+image at a time); caption_model_steps times the model's own part of captioning (the encoder, then 30 cached steps
+over 5 rows per image, greedy), so that generate()'s overhead shows. For SAT, two more phases time only the matrix products that its LSTM decoder cannot do without (the
 cell and the vocabulary projection: for every beam at every step when captioning; when training, the cell forward and
 backward over the padded batch and the projection over its real tokens): the floor plus these is the best that any
 implementation of this architecture can do in this precision on this machine.
@@ -31,9 +33,26 @@ import time
 REFERENCE_VOCABULARY = 14_469 + 4
 CAPTION_STEPS = 30
 FLOOR_PHASES = ("backbone_forward", "backbone_forward_backward")
-SPEAKER_PHASES = ("train_step", "decoder_train_step", "caption_beam5", "caption_beam5_one_image")
+SPEAKER_PHASES = (
+    "train_step",
+    "train_step_grouped",
+    "decoder_train_step",
+    "caption_beam5",
+    "caption_model_steps",
+    "caption_beam5_one_image",
+)
+TRAINING_PHASES = (
+    "backbone_forward_backward",
+    "train_step",
+    "train_step_grouped",
+    "decoder_train_step",
+    "decoder_products_train",
+)
+CAPTIONS_PER_PAINTING = 5  # ArtEmis: 5.3 training utterances per painting
 LOWER_BOUND_PHASES = {"sat": ("decoder_products_caption", "decoder_products_train")}  # SAT's LSTM only
-PHASES = FLOOR_PHASES + SPEAKER_PHASES + LOWER_BOUND_PHASES["sat"]
+COMPILED_AGREEMENT = "compiled_agreement"  # with --compile: eager and compiled logits side by side
+PHASES = FLOOR_PHASES + SPEAKER_PHASES + LOWER_BOUND_PHASES["sat"] + (COMPILED_AGREEMENT,)
+BF16_TOLERANCE = 0.05  # largest |logit difference| accepted between two bf16 computations of the same logits
 ARCHS = ("sat", "m2")
 BEAMS = 5
 
@@ -64,6 +83,8 @@ def run_phase(phase: str, args) -> dict:
         backbone.to(device, memory_format=memory_format)
     else:
         model = speaker(arch, args.backbone).to(device, memory_format=memory_format)
+        if args.compile:
+            model.compile_decoder()
 
     def speaker_loss(**images_or_grids):
         return model(**images_or_grids, labels=labels, emotion_ids=emotion_ids).loss
@@ -90,6 +111,16 @@ def run_phase(phase: str, args) -> dict:
             training_step(lambda: speaker_loss(pixel_values=images), list(model.parameters())),
             args.batch_size,
         )
+    elif (
+        phase == "train_step_grouped"
+    ):  # the same captions, 5 per painting: the backbone runs on a fifth of the images
+        model.train()
+        paintings = images[: -(-args.batch_size // CAPTIONS_PER_PAINTING)]
+        index = torch.arange(len(paintings), device=device).repeat_interleave(CAPTIONS_PER_PAINTING)[: args.batch_size]
+        work, items = (
+            training_step(lambda: speaker_loss(pixel_values=paintings, image_index=index), list(model.parameters())),
+            args.batch_size,
+        )
     elif phase.startswith("decoder_products"):
         work, items = decoder_products(model, labels, training=phase.endswith("train")), args.batch_size
     elif phase == "decoder_train_step":
@@ -97,9 +128,11 @@ def run_phase(phase: str, args) -> dict:
         with torch.no_grad(), autocast:
             grid = model.encoder.forward_features(images).float()
         model.encoder.backbone.requires_grad_(False)
-        cached = {"encoder_outputs": (grid,)} if arch == "sat" else {"image_features": grid}
         decoder = [p for p in model.parameters() if p.requires_grad]
-        work, items = training_step(lambda: speaker_loss(**cached), decoder), args.batch_size
+        work, items = training_step(lambda: speaker_loss(image_features=grid), decoder), args.batch_size
+    elif phase == "caption_model_steps":
+        model.eval()
+        work, items = model_steps(model, images, emotion_ids), args.batch_size
     else:
         model.eval()
         batch = images[:1] if phase == "caption_beam5_one_image" else images
@@ -114,11 +147,7 @@ def run_phase(phase: str, args) -> dict:
             min_new_tokens=CAPTION_STEPS,
         )
         items = len(batch)
-    grad = (
-        torch.enable_grad()
-        if "step" in phase or phase in ("backbone_forward_backward", "decoder_products_train")
-        else torch.inference_mode()
-    )
+    grad = torch.enable_grad() if phase in TRAINING_PHASES else torch.inference_mode()
 
     def timed() -> float:
         if cuda:
@@ -155,6 +184,52 @@ def speaker(arch: str, backbone: str):
     return Model(Config(backbone=backbone, emotion_grounding=True))
 
 
+def compiled_agreement(args) -> dict:
+    """The largest difference between the eager and the compiled decoder's teacher-forced logits, in the run's
+    precision (bf16 autocast on a GPU: kernels that fuse differently round differently)."""
+    import copy
+
+    import torch
+
+    torch.manual_seed(0)
+    device = torch.device(args.device)
+    model = speaker(args.arch[0], args.backbone).to(device).eval()
+    compiled = copy.deepcopy(model)
+    compiled.compile_decoder()
+    images = torch.randn(4, 3, args.image_size, args.image_size, device=device)
+    labels = torch.randint(4, REFERENCE_VOCABULARY, (4, 12), device=device)
+    emotion_ids = torch.arange(4, device=device)
+    with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        eager, fused = (m(images, labels=labels, emotion_ids=emotion_ids).logits.float() for m in (model, compiled))
+    difference = (eager - fused).abs().max().item()
+    return {"max_abs_logit_difference": difference, "tolerance": BF16_TOLERANCE, "agree": difference <= BF16_TOLERANCE}
+
+
+def model_steps(model, images, emotion_ids):
+    """The model's own share of beam-5 captioning: the encoder once, then 30 cached steps over 5 rows per image
+    (greedy), without generate()'s search and its logits processors."""
+    import torch
+
+    from artemis_hf.pipelines.captioning import _repeat_rows
+
+    def work():
+        encoder_outputs = _repeat_rows(model.get_encoder()(images, emotion_ids=emotion_ids), BEAMS)
+        emotions = emotion_ids.repeat_interleave(BEAMS)
+        tokens = torch.full((len(emotions), 1), model.config.decoder_start_token_id, device=images.device)
+        past = None
+        for _ in range(CAPTION_STEPS):
+            outputs = model(
+                encoder_outputs=encoder_outputs,
+                decoder_input_ids=tokens,
+                emotion_ids=emotions,
+                past_key_values=past,
+                use_cache=True,
+            )
+            past, tokens = outputs.past_key_values, outputs.logits[:, -1].argmax(-1, keepdim=True)
+
+    return work
+
+
 def decoder_products(model, labels, training: bool):
     """The speaker's own LSTM cell and vocabulary projection on random inputs of the sizes a caption batch gives them."""
     import torch
@@ -184,20 +259,24 @@ def decoder_products(model, labels, training: bool):
 
 
 def benchmark_device(device: str, args) -> dict:
-    common = [
-        "--batch_size",
-        str(args.batch_size),
-        "--image_size",
-        str(args.image_size),
-        "--backbone",
-        args.backbone,
-        "--repeats",
-        str(args.repeats),
-        "--device",
-        device,
-        "--threads",
-        str(args.threads),
-    ] + (["--channels_last"] if args.channels_last else [])
+    common = (
+        [
+            "--batch_size",
+            str(args.batch_size),
+            "--image_size",
+            str(args.image_size),
+            "--backbone",
+            args.backbone,
+            "--repeats",
+            str(args.repeats),
+            "--device",
+            device,
+            "--threads",
+            str(args.threads),
+        ]
+        + (["--channels_last"] if args.channels_last else [])
+        + (["--compile"] if args.compile else [])
+    )
 
     def measure(phases, arch="sat") -> dict:
         figures = {}
@@ -217,9 +296,11 @@ def benchmark_device(device: str, args) -> dict:
     speakers = {}
     for arch in args.arch:
         phases = measure(SPEAKER_PHASES + LOWER_BOUND_PHASES.get(arch, ()), arch)
+        agreement = measure((COMPILED_AGREEMENT,), arch)[COMPILED_AGREEMENT] if args.compile else None
         rate = {phase: figures["items_per_second"] for phase, figures in {**floor, **phases}.items()}
         speakers[arch] = {
             "phases": phases,
+            "compiled_logits": agreement,
             "training_samples_per_second": rate["train_step"],
             "captions_per_second_beam5": rate["caption_beam5"],
             "captions_per_second_beam5_one_image": rate["caption_beam5_one_image"],
@@ -227,8 +308,13 @@ def benchmark_device(device: str, args) -> dict:
             "caption_time_over_backbone_forward": rate["backbone_forward"] / rate["caption_beam5"],
             "train_step_time_over_backbone_forward_backward": rate["backbone_forward_backward"] / rate["train_step"],
             "decoder_only_speedup_over_full_step": rate["decoder_train_step"] / rate["train_step"],
+            "grouped_train_speedup_over_ungrouped": rate["train_step_grouped"] / rate["train_step"],
+            "grouped_train_step_time_over_backbone_forward_backward": rate["backbone_forward_backward"]
+            / rate["train_step_grouped"],
             "batched_captioning_speedup_over_one_image_at_a_time": rate["caption_beam5"]
             / rate["caption_beam5_one_image"],
+            # What generate() adds to the model's own steps: beam bookkeeping, logits processors, cache reordering.
+            "generate_overhead_share": 1 - rate["caption_beam5"] / rate["caption_model_steps"],
         }
         if arch in LOWER_BOUND_PHASES:  # The best the same ratios can be: the floor plus the products it needs.
             speakers[arch]["caption_time_lower_bound_over_backbone_forward"] = (
@@ -253,6 +339,7 @@ def main() -> None:
     )
     parser.add_argument("--arch", nargs="+", choices=ARCHS, default=list(ARCHS), help="The speakers to measure.")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default).")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the decoders' per-word steps.")
     parser.add_argument(
         "--channels_last",
         action=argparse.BooleanOptionalAction,
@@ -262,6 +349,9 @@ def main() -> None:
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--device", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phase == COMPILED_AGREEMENT:
+        print(json.dumps(compiled_agreement(args)))
+        return
     if args.phase:
         print(json.dumps(run_phase(args.phase, args)))
         return
