@@ -23,7 +23,7 @@ download)
 run)
     out="${2:-gpu-figures}"
     mkdir -p "$out"
-    pip install --no-index --no-deps wheels/*.whl
+    if [ -d wheels ]; then pip install --no-index --no-deps wheels/*.whl; fi  # none: already installed
     if [ "${SIZE:-full}" = small ]; then
         speaker=(--batch_size 8 --image_size 64 --backbone resnet18 --repeats 1)
         epoch=(--num_paintings 120 --image_size 64 --backbone resnet18 --batch_size 32)
