@@ -51,16 +51,13 @@ TINY_RECIPES = {
 }
 
 
-def train_tiny_speaker(release: ReleaseArguments, arch: str, output_dir: Path, **speaker_settings):
-    """A tiny XE-trained speaker of `arch` in `output_dir` (`speaker_settings`: SpeakerArguments of its own): the
-    loop's TrainingResult."""
+def train_tiny_speaker(release: ReleaseArguments, arch: str, output_dir: Path):
+    """A tiny XE-trained speaker of `arch` in `output_dir`: the loop's TrainingResult."""
     from artemis_hf.training.arguments import SpeakerArguments
     from artemis_hf.training.speaker import training_function
 
     settings, recipe = TINY_RECIPES[arch]
-    arguments = SpeakerArguments(
-        arch=arch, emotion_grounding=True, cache_features=True, **{**settings, **speaker_settings}
-    )
+    arguments = SpeakerArguments(arch=arch, emotion_grounding=True, cache_features=True, **settings)
     return training_function(release, arguments, dataclasses.replace(tiny_training_arguments(output_dir), **recipe))
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from artemis_hf.training.arguments import SpeakerArguments
+from artemis_hf.training.arguments import SpeakerArguments, SpeakerTrainingArguments
 from artemis_hf.training.caption_groups import CaptionGroups
 from artemis_hf.training.speaker import SpeakerTask
 
@@ -21,6 +21,16 @@ def task(speaker_release):
     task = SpeakerTask(speaker_release, SpeakerArguments(emotion_grounding=True, dropout=0.0, **TINY))
     task.build_model().eval()
     return task
+
+
+def test_batches_are_grouped_where_the_backbone_runs_in_them(task, speaker_release):
+    arguments = SpeakerTrainingArguments(output_dir="unused", per_device_batch_size=30, cpu=True)
+    train, _ = task.get_dataloaders(arguments)
+    assert train.dataset.captions_per_item >= 5 and train.batch_size == round(30 / train.dataset.captions_per_item)
+    cached = SpeakerTask(speaker_release, SpeakerArguments(cache_features=True, **TINY))
+    cached.build_model()
+    train, _ = cached.get_dataloaders(arguments)  # the grids are computed once anyway: one caption per item
+    assert train.dataset.captions_per_item == 1 and train.batch_size == 30
 
 
 def test_every_caption_is_in_one_item_of_its_painting(task):

@@ -220,13 +220,10 @@ SCST_RATES = {"sat": 1e-3, "m2": 3e-4}  # the recipe's 5e-6 is for hundreds of t
 
 @pytest.fixture(scope="module", params=["sat", "m2"])
 def xe_speaker(request, scst_release, tmp_path_factory) -> tuple[str, Path]:
-    """(arch, folder) of an XE-trained speaker on `scst_release`, as `trained_speakers` trains them but on ungrouped
-    batches (one caption per item). From a tiny SAT speaker trained on painting-grouped ones (test CIDEr-D 0.179, as
-    good as the ungrouped one's 0.177), SCST gained -5% in one epoch and +6% in two, against +58% (measured, seed
-    2021); why is not established."""
+    """(arch, folder) of an XE-trained speaker on `scst_release`."""
     folder = tmp_path_factory.mktemp(f"xe-{request.param}")
     with one_thread():
-        train_tiny_speaker(scst_release, request.param, folder, captions_per_painting=1)
+        train_tiny_speaker(scst_release, request.param, folder)  # as `trained_speakers` trains them
     return request.param, folder
 
 

@@ -269,6 +269,8 @@ def one_and_two_processes(speaker_release, tmp_path_factory):
     options = [
         "--emotion_grounding",
         "--cache_features",
+        "--captions_per_painting",
+        "0",
         "--dropout",
         "0",
         "--num_epochs",

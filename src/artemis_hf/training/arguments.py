@@ -286,7 +286,9 @@ class SpeakerArguments:
         default=None,
         metadata={
             "help": "Painting-grouped batches: an item is a painting with up to this many of its captions, its image "
-            "decoded and encoded once for them all (default: all its captions; 1: ungrouped, one caption per item)."
+            "decoded and encoded once for them all; 0: all of them; 1: ungrouped, one caption per item. Default: all "
+            "when the backbone runs in the batch, 1 with --cache_features (the grids are computed once anyway, and a "
+            "batch of single captions shows each step more paintings)."
         },
     )
     paintings_per_batch: int | None = field(
@@ -357,9 +359,10 @@ class SpeakerArguments:
             raise ValueError(
                 f"scst_num_beams must be at least 2 (their mean is the baseline), got {self.scst_num_beams}"
             )
-        for name in ("captions_per_painting", "paintings_per_batch"):
-            if getattr(self, name) is not None and getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1 (or None), got {getattr(self, name)}")
+        if self.captions_per_painting is not None and self.captions_per_painting < 0:
+            raise ValueError(f"captions_per_painting must be >= 0 (0: all), got {self.captions_per_painting}")
+        if self.paintings_per_batch is not None and self.paintings_per_batch < 1:
+            raise ValueError(f"paintings_per_batch must be at least 1, got {self.paintings_per_batch}")
         if self.eval_max_paintings is not None and self.eval_max_paintings < 0:
             raise ValueError(f"eval_max_paintings must be >= 0 or None, got {self.eval_max_paintings}")
 

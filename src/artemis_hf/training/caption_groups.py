@@ -33,7 +33,7 @@ class CaptionGroups(torch.utils.data.Dataset):
         if captions_per_painting is not None and captions_per_painting < 1:
             raise ValueError(f"captions_per_painting must be at least 1 (or None: all), got {captions_per_painting}")
         codes, self.painting_ids = pd.factorize(split.select_columns(["painting_id"]).to_pandas()["painting_id"])
-        self.groups, self.group_paintings = [], []
+        self.groups = []
         by_painting = np.argsort(codes, kind="stable")  # each painting's rows, in the split's order
         for rows in np.split(by_painting, np.cumsum(np.bincount(codes))[:-1]):
             parts = 1 if captions_per_painting is None else -(-len(rows) // captions_per_painting)

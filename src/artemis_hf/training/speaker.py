@@ -179,10 +179,13 @@ class SpeakerTask(TrainingTask):
         `--paintings_per_batch` paintings, each image decoded (or read from `--image_cache_dir`) and encoded once."""
         if self.args.cache_features:
             self._cache_grids([self.dataset["train"], self.dataset["validation"]], args.per_device_batch_size)
+        captions_per_painting = self.args.captions_per_painting
+        if captions_per_painting is None:  # see the argument's help
+            captions_per_painting = 1 if self.args.cache_features else 0
         train_split, validation_split = (
             CaptionGroups(
                 self.dataset[name],
-                self.args.captions_per_painting,
+                captions_per_painting or None,
                 with_images=not self.args.cache_features,
                 image_cache_dir=self.args.image_cache_dir,
                 image_processor=self.processor.image_processor,
