@@ -19,6 +19,7 @@ from artemis_hf.data.sources import ReleaseArguments
 from artemis_hf.data.synthetic import make_synthetic_release
 from artemis_hf.evaluation.affective import load_text_classifier
 from artemis_hf.training.arguments import SpeakerArguments
+from artemis_hf.training.checkpoints import HISTORY_FILENAME
 from artemis_hf.training.rewards import CiderD
 from artemis_hf.training.scst import ScstTask, caption_tokens, scst_items, self_critical_loss
 from artemis_hf.training.speaker import training_function
@@ -215,7 +216,9 @@ def scst_release(tmp_path_factory) -> ReleaseArguments:
     )
 
 
-SCST_RATES = {"sat": 1e-3, "m2": 3e-4}  # the recipe's 5e-6 is for hundreds of thousands of steps, here 200
+# The recipe's 5e-6 is for hundreds of thousands of steps, here 200 an epoch. M2 takes two epochs: after one it had
+# gained +8% in CI once its attention ran on PyTorch's fused kernel (+36% before; +25% after two epochs).
+SCST_SETTINGS = {"sat": {"learning_rate": 1e-3, "num_epochs": 1}, "m2": {"learning_rate": 3e-4, "num_epochs": 2}}
 
 
 @pytest.fixture(scope="module", params=["sat", "m2"])
@@ -227,11 +230,16 @@ def xe_speaker(request, scst_release, tmp_path_factory) -> tuple[str, Path]:
     return request.param, folder
 
 
+def test_the_xe_speakers_learn_before_scst_starts(xe_speaker):
+    # Also keeps the XE training (up to ~3 min) in this test's setup, apart from the SCST test's own time.
+    _, folder = xe_speaker
+    losses = [record["validation_loss"] for record in json.loads((folder / HISTORY_FILENAME).read_text())]
+    assert min(losses) < 0.5 * losses[0]
+
+
 def test_scst_raises_the_test_cider_d_of_the_xe_speaker(xe_speaker, scst_release, tmp_path):
     arch, init = xe_speaker
-    training = dataclasses.replace(
-        tiny_training_arguments(tmp_path), num_epochs=1, per_device_batch_size=10, learning_rate=SCST_RATES[arch]
-    )
+    training = dataclasses.replace(tiny_training_arguments(tmp_path), per_device_batch_size=10, **SCST_SETTINGS[arch])
     with one_thread():
         result = training_function(
             scst_release, SpeakerArguments(init_from=str(init), scst=True, cache_features=True), training
@@ -240,7 +248,7 @@ def test_scst_raises_the_test_cider_d_of_the_xe_speaker(xe_speaker, scst_release
         json.loads((folder / "evaluation.json").read_text())["captions-test"] for folder in (init, tmp_path)
     )
     assert after["num_captions"] == before["num_captions"] >= 60
-    assert after["cider"] >= 1.1 * before["cider"], (before["cider"], after["cider"])  # measured: +58% SAT, +36% M2
+    assert after["cider"] >= 1.1 * before["cider"], (before["cider"], after["cider"])  # measured: +58% SAT, +25% M2
     # The validation "loss" is -CIDEr-D: the saved model's validation CIDEr-D beats the XE speaker's too.
     assert result.best_validation_loss < result.initial_validation_loss < 0
 
