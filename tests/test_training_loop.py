@@ -10,13 +10,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import torch
 from safetensors.torch import load_file
 from training_toy import ToyRegression, toy_arguments, without_timings
 
-from artemis_hf.training import train
+from artemis_hf.training import loop, train
 from artemis_hf.training.checkpoints import latest_checkpoint
+from artemis_hf.training.loop import dataloader_options
 
 TOY_SCRIPT = str(Path(__file__).with_name("training_toy.py"))
 
@@ -36,6 +39,16 @@ def test_loss_falls_and_outputs_are_written(tmp_path):
     record = json.loads((tmp_path / "training_args.json").read_text())
     assert record["arguments"]["TrainingArguments"]["learning_rate"] == 0.05
     assert len(list((tmp_path / "checkpoints").glob("step-*"))) == 2  # keep_checkpoints
+
+
+def test_dataloader_workers_decode_only_where_a_gpu_computes(tmp_path, monkeypatch):
+    assert dataloader_options(toy_arguments(tmp_path, cpu=True)) == {"num_workers": 0, "pin_memory": False}
+    assert dataloader_options(toy_arguments(tmp_path, num_workers=3))["num_workers"] == 3  # as asked
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    # Not Accelerate's own state, a singleton that would keep believing in the GPU after this test.
+    monkeypatch.setattr(loop, "PartialState", lambda: SimpleNamespace(num_processes=1))
+    gpu = dataloader_options(toy_arguments(tmp_path, cpu=False))
+    assert gpu == {"num_workers": min(8, len(os.sched_getaffinity(0)) - 1), "pin_memory": True}
 
 
 def test_early_stopping(tmp_path):

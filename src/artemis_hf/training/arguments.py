@@ -89,8 +89,10 @@ class TrainingArguments:
     num_workers: int | None = field(
         default=None,
         metadata={
-            "help": "DataLoader worker processes, which decode the images. Default: none on a CPU (its cores compute), "
-            "else one per free core of the process's share, at most 8."
+            "help": "DataLoader worker processes, which decode the images. Default for the speakers: none on a CPU (its "
+            "cores compute), else one per free core of the process's share, at most 8; for the image classifiers, none "
+            "(their training flips are drawn where the batches are made, and a resumed run restores only the main "
+            "process's RNG)."
         },
     )
     checkpoint_every_steps: int | None = field(

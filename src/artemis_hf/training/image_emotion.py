@@ -49,7 +49,7 @@ from ..models.image_emotion import (
 from .arguments import ImageEmotionArguments, TrainingArguments
 from .checkpoints import HISTORY_FILENAME, RUN_FILES, claim_output_dir, latest_checkpoint
 from .init_from import InitCheckpoint, load_init_checkpoint, reconcile_arguments
-from .loop import TrainingTask, dataloader_options, train
+from .loop import TrainingTask, train
 from .records import arguments_record, read_run_record, write_run_record
 
 logger = logging.getLogger(__name__)
@@ -236,7 +236,8 @@ class ImageEmotionTask(TrainingTask):
     def dataloader(
         self, split: str, batch_size: int, train: bool, targets: str | None = None, **options
     ) -> torch.utils.data.DataLoader:
-        """`options`: the DataLoader's others (workers, pinned memory)."""
+        """`options`: the DataLoader's others. Workers only when asked: the training batches' flips are drawn in the
+        collate function, and a worker's RNG is not the one a resumed run restores."""
         encode = PaintingEncoder(
             self.processor, self.arguments.label_scheme, targets or self.arguments.targets, self.auxiliary_index
         )
@@ -249,8 +250,8 @@ class ImageEmotionTask(TrainingTask):
 
     def get_dataloaders(self, args: TrainingArguments):
         return (
-            self.dataloader("train", args.per_device_batch_size, train=True, **dataloader_options(args)),
-            self.dataloader("validation", args.per_device_batch_size, train=False, **dataloader_options(args)),
+            self.dataloader("train", args.per_device_batch_size, train=True, num_workers=args.num_workers or 0),
+            self.dataloader("validation", args.per_device_batch_size, train=False, num_workers=args.num_workers or 0),
         )
 
     def item_losses(self, model, batch):

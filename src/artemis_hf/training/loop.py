@@ -342,12 +342,15 @@ def evaluate_loss(task: TrainingTask, model, loader, accelerator: Accelerator) -
 
 def dataloader_options(args: TrainingArguments) -> dict:
     """DataLoader settings for `args.num_workers` (when None: none on a CPU, whose cores compute; else one per core of
-    the process's share but one, at most 8), with pinned memory and workers kept between epochs for a GPU."""
+    the process's share but one, at most 8), with pinned memory for a GPU. Workers are not kept between epochs: a new
+    iterator draws its workers' seed from the global RNG, and a resumed run must draw what the uninterrupted one did."""
     workers, gpu = args.num_workers, torch.cuda.is_available() and not args.cpu
     if workers is None:
-        cores = len(os.sched_getaffinity(0)) // max(PartialState().num_processes, 1)
-        workers = max(min(8, cores - 1), 0) if gpu else 0
-    return {"num_workers": workers, "pin_memory": gpu, "persistent_workers": workers > 0}
+        workers = 0
+        if gpu:
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+            workers = max(min(8, cores // max(PartialState().num_processes, 1) - 1), 0)
+    return {"num_workers": workers, "pin_memory": gpu}
 
 
 def make_scheduler(optimizer, args: TrainingArguments, total_steps: int):

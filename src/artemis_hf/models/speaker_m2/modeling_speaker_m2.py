@@ -184,6 +184,8 @@ class SpeakerM2Encoder(nn.Module):
                 raise ValueError("Pass pixel_values (the images) or image_features (their grids); got neither")
             image_features = self.forward_features(pixel_values)
         x = select_images(image_features, image_index)  # (B, P, E)
+        if attention_mask is not None:  # of the images, like the features
+            attention_mask = select_images(attention_mask, image_index)
         if self.config.emotion_grounding:
             check_emotion_ids(emotion_ids, x.shape[0], self.config)
             emotion = self.emotion_projection(F.one_hot(emotion_ids, self.config.num_labels).to(x.dtype))  # (B, K)
