@@ -121,16 +121,21 @@ def check_compiled_decoder(model, images, emotion_ids) -> None:
     assert torch.equal(compiled_beams, eager_beams)
 
 
-@pytest.fixture(scope="session")
-def speaker_release(tmp_path_factory) -> ReleaseArguments:
+def tiny_speaker_release(tmp_path_factory, name: str, num_paintings: int) -> ReleaseArguments:
+    """A synthetic release of `num_paintings` at 64 px, with its own datasets cache, in folders named after `name`."""
     release = make_synthetic_release(
-        tmp_path_factory.mktemp("speaker-release"), num_paintings=600, image_size=64, seed=0
+        tmp_path_factory.mktemp(f"{name}-release"), num_paintings=num_paintings, image_size=64, seed=0
     )
     return ReleaseArguments(
         csv=str(release.csv_path),
         images_dir=str(release.images_dir),
-        cache_dir=str(tmp_path_factory.mktemp("speaker-cache")),
+        cache_dir=str(tmp_path_factory.mktemp(f"{name}-cache")),
     )
+
+
+@pytest.fixture(scope="session")
+def speaker_release(tmp_path_factory) -> ReleaseArguments:
+    return tiny_speaker_release(tmp_path_factory, "speaker", 600)
 
 
 @dataclass

@@ -11,12 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from speaker_fixtures import one_thread, tiny_training_arguments, train_tiny_speaker
+from speaker_fixtures import one_thread, tiny_speaker_release, tiny_training_arguments, train_tiny_speaker
 
 from artemis_hf.cli import main
 from artemis_hf.data.paintings import load_speaker_data
 from artemis_hf.data.sources import ReleaseArguments
-from artemis_hf.data.synthetic import make_synthetic_release
 from artemis_hf.evaluation.affective import load_text_classifier
 from artemis_hf.training.arguments import SpeakerArguments
 from artemis_hf.training.checkpoints import HISTORY_FILENAME
@@ -206,14 +205,7 @@ def scst_release(tmp_path_factory) -> ReleaseArguments:
     """Twice `speaker_release`. On its 510 training paintings SCST learns their captions by heart, and whether the 60
     test paintings gain is a matter of the seed (SAT, measured: -27% to +15% over 8 runs); on 1,020 it generalises
     (SAT: +58% and +43% with two seeds; M2, less steadily: +39%, +11% and -1% with three)."""
-    release = make_synthetic_release(
-        tmp_path_factory.mktemp("scst-release"), num_paintings=1200, image_size=64, seed=0
-    )
-    return ReleaseArguments(
-        csv=str(release.csv_path),
-        images_dir=str(release.images_dir),
-        cache_dir=str(tmp_path_factory.mktemp("scst-cache")),
-    )
+    return tiny_speaker_release(tmp_path_factory, "scst", 1200)
 
 
 # The recipe's 5e-6 is for hundreds of thousands of steps, here 200 an epoch. M2 takes two epochs: after one it had
