@@ -234,10 +234,10 @@ class ImageEmotionTask(TrainingTask):
         return model
 
     def dataloader(
-        self, split: str, batch_size: int, train: bool, targets: str | None = None, **options
+        self, split: str, batch_size: int, train: bool, targets: str | None = None, num_workers: int = 0
     ) -> torch.utils.data.DataLoader:
-        """`options`: the DataLoader's others. Workers only when asked: the training batches' flips are drawn in the
-        collate function, and a worker's RNG is not the one a resumed run restores."""
+        """Workers only when asked: the training batches' flips are drawn in the collate function, and a worker's RNG
+        is not the one a resumed run restores."""
         encode = PaintingEncoder(
             self.processor, self.arguments.label_scheme, targets or self.arguments.targets, self.auxiliary_index
         )
@@ -245,7 +245,7 @@ class ImageEmotionTask(TrainingTask):
         collate = functools.partial(collate_paintings, augment=self.arguments.augment if train else "none")
         # drop_last in training: batch norm cannot normalise a last batch of one painting.
         return torch.utils.data.DataLoader(
-            dataset, batch_size, shuffle=train, drop_last=train, collate_fn=collate, **options
+            dataset, batch_size, shuffle=train, drop_last=train, collate_fn=collate, num_workers=num_workers
         )
 
     def get_dataloaders(self, args: TrainingArguments):
