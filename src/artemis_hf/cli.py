@@ -63,6 +63,21 @@ COMMANDS = {
         [RELEASE, f"{TRAINING}:SpeakerArguments", f"{TRAINING}:SpeakerTrainingArguments"],
         "train a speaker: Show-Attend-Tell (sat), meshed-memory transformer (m2) or nearest neighbour (nn)",
     ),
+    ("train", "gan"): (
+        "artemis_hf.training.gan:training_function",
+        [RELEASE, f"{TRAINING}:GanArguments", f"{TRAINING}:GanTrainingArguments"],
+        "train an emotion-conditioned GAN, judged by an image emotion classifier",
+    ),
+    ("generate", None): (
+        "artemis_hf.generation:generate",
+        ["artemis_hf.generation:GenerateArguments"],
+        "paint new images for an emotion with a trained GAN",
+    ),
+    ("visualize", None): (
+        "artemis_hf.visualize:visualize",
+        ["artemis_hf.visualize:VisualizeArguments"],
+        "an image classifier's idea of each emotion: one image per emotion that maximises its logit",
+    ),
     ("sample", None): (
         "artemis_hf.sampling:sample",
         [RELEASE, "artemis_hf.sampling:SampleArguments"],

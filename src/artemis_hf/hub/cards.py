@@ -41,8 +41,12 @@ GENERATED_NOTE = (
     f"{GENERATED_MARKER} from this folder's config.json, training_args.json and eval_results.json: "
     "`artemis-hf card --model_dir .` rewrites it; edit the family's template in model_cards/ instead. -->"
 )
-LOSS_CURVE, CONFUSION_MATRIX = "loss_curve.png", "confusion_matrix.png"
-PLOTS = {LOSS_CURVE: "Training and validation loss per epoch", CONFUSION_MATRIX: "Confusion matrix"}
+LOSS_CURVE, CONFUSION_MATRIX, SAMPLES = "loss_curve.png", "confusion_matrix.png", "samples.png"
+PLOTS = {
+    LOSS_CURVE: "Training and validation loss per epoch",
+    CONFUSION_MATRIX: "Confusion matrix",
+    SAMPLES: "Samples, a row per emotion",  # an art GAN's
+}
 # Arguments that say where a run ran, not how it trained (and would print this machine's paths in the card).
 LOCAL_ARGUMENTS = frozenset(
     {
@@ -272,7 +276,7 @@ def results_section(folder: ModelFolder, data: TrainingData) -> str:
             for record in folder.eval_results
         ),
     ]
-    table = "\n".join(rows) + plot(folder, CONFUSION_MATRIX)
+    table = "\n".join(rows) + plot(folder, CONFUSION_MATRIX) + plot(folder, SAMPLES)
     if data.synthetic:
         table = (
             "On held-out **synthetic** data: the figures show that the model learnt the synthetic release's rules, "

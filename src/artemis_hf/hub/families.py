@@ -36,6 +36,7 @@ class Family:
     model_types: tuple[str, ...]  # the `model_type` of its configs
     tags: tuple[str, ...] = ()
     language: tuple[str, ...] = ()  # of the text it reads or writes
+    subfolders: tuple[str, ...] = ()  # other networks saved beside the main one, published with it
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -85,6 +86,15 @@ FAMILIES: tuple[Family, ...] = (
         ("artemis-speaker-nn",),
         ("image-captioning", "nearest-neighbor"),
         ("en",),
+    ),
+    # The Hub has no task for class-conditional generation: unconditional, tagged as conditioned on the emotion.
+    Family(
+        "art-gan",
+        "Emotion-conditioned art GAN",
+        "unconditional-image-generation",
+        ("artemis-art-gan",),
+        ("gan", "conditional-image-generation", "class-conditional"),
+        subfolders=("discriminator",),
     ),
 )
 TEXT_EMOTION = "text-emotion"
@@ -156,6 +166,32 @@ def read_model_folder(model_dir: str | os.PathLike, argument: str = "--model_dir
     if training_args is not None and not isinstance(training_args, dict):
         raise ValueError(f"{argument} {model_dir}: {ARGS_FILENAME} must hold a JSON object")
     return ModelFolder(path, family, config, training_args, eval_results)
+
+
+def is_local_path(name: str) -> bool:
+    """Whether `name` means a local folder: an existing path, or one that cannot be a Hub id (absolute, '.', '~')."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    if os.path.exists(name):
+        return True
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        return True
+    return False
+
+
+def check_folder_family(name_or_path: str, families: tuple[str, ...], argument: str, wanted: str) -> None:
+    """When `name_or_path` is a local folder, refuse it in one line unless it holds a model of one of `families`
+    (`wanted` says what that is); a Hub id is checked once loaded."""
+    if not is_local_path(name_or_path):
+        return
+    folder = read_model_folder(name_or_path, argument)
+    if folder.family.name not in families:
+        raise ValueError(
+            f"{argument} {name_or_path} holds a {folder.family.name} model (model_type "
+            f"{folder.config.get('model_type')!r}), not {wanted}"
+        )
 
 
 def _read_json(path: Path, argument: str):

@@ -1,8 +1,9 @@
 """`push_model`: a model folder to a Hub model repo, with its card, and only what a user of the model needs.
 
 What goes up: weights (safetensors), configs, tokenizer and processor files, the copied remote code, the card,
-eval_results.json, training_args.json, log_history.json and the plots; top-level files only. What never does: any
-subfolder (`checkpoints/`, `phases/`), resume state, pickles. A model trained on the synthetic release is never
+eval_results.json, training_args.json, log_history.json and the plots; top-level files only, and those of the
+family's own model subfolders (the GAN's `discriminator/`). What never does: any other subfolder (`checkpoints/`,
+`phases/`), resume state, pickles. A model trained on the synthetic release is never
 pushed over a card that claims ArtEmis.
 """
 
@@ -25,18 +26,25 @@ UPLOADED_NAMES = ("README.md", "vocab.txt", "merges.txt", "spiece.model", "sente
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
 # Resume state and run bookkeeping, should any lie beside the model (the loop keeps them in checkpoints/).
 NOT_UPLOADED = re.compile(
-    r"(optimizer|scheduler|scaler|progress|fingerprint|rng-\d+)\.(json|safetensors)|missing_images\.json"
+    r"((optimizer|scheduler)(-\w+)?|scaler|progress|fingerprint|rng-\d+)\.(json|safetensors)|missing_images\.json"
 )
 TEXT_SUFFIXES = (".json", ".py", ".md", ".txt")
 ARTEMIS_WORD = re.compile(r"(?<![\w-])artemis(?![\w-])", re.IGNORECASE)
 
 
-def files_to_upload(model_dir: str | os.PathLike) -> tuple[list[str], dict[str, str]]:
-    """(the files a push uploads, {each file or folder left out: why}), names relative to `model_dir`."""
+def files_to_upload(
+    model_dir: str | os.PathLike, subfolders: tuple[str, ...] = ()
+) -> tuple[list[str], dict[str, str]]:
+    """(the files a push uploads, {each file or folder left out: why}), names relative to `model_dir`; the files of
+    `subfolders` (a family's other networks) are chosen by the same rules."""
     uploaded, left_out = [], {}
     for path in sorted(Path(model_dir).iterdir()):
         name = path.name
-        if path.is_dir():
+        if path.is_dir() and name in subfolders:
+            inner_uploaded, inner_left_out = files_to_upload(path)
+            uploaded += [f"{name}/{inner}" for inner in inner_uploaded]
+            left_out.update({f"{name}/{inner}": why for inner, why in inner_left_out.items()})
+        elif path.is_dir():
             left_out[f"{name}/"] = "a folder: checkpoints, phases and other runs are never pushed"
         elif path.suffix in PICKLE_SUFFIXES:
             left_out[name] = "a pickle"
@@ -72,7 +80,7 @@ def push_model(
         validate_card(card, folder)
     save_card(card, model_dir, overwrite_card)
     warn_of_a_local_classifier(folder)
-    files, left_out = files_to_upload(model_dir)
+    files, left_out = files_to_upload(model_dir, folder.family.subfolders)
     if left_out:
         logger.info("Not pushed: %s", "; ".join(f"{name}: {why}" for name, why in left_out.items()))
     refuse_token_in_files(Path(model_dir), files, token)

@@ -2,7 +2,7 @@
 
 from transformers import AutoProcessor
 
-from . import image_emotion, speaker_m2, speaker_nn, speaker_sat, text_emotion  # noqa: F401
+from . import art_gan, image_emotion, speaker_m2, speaker_nn, speaker_sat, text_emotion  # noqa: F401
 
 # The generating speakers share one processor (images, and captions in the dataset's word-level vocabulary): saved
 # with an M2 speaker, its file travels with it as remote code.

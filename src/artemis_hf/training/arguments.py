@@ -416,3 +416,80 @@ def speaker_recipe(args: SpeakerArguments, training_args: SpeakerTrainingArgumen
     if args.scst:
         recipe.update(SCST_RECIPE)
     return dataclasses.replace(training_args, **{name: value for name, value in recipe.items() if name in left})
+
+
+@dataclass
+class GanArguments:
+    image_size: int = field(default=32, metadata={"help": "Side of the generated paintings, a power of two from 8."})
+    noise_dim: int = field(default=128, metadata={"help": "Length of the generator's noise vector."})
+    generator_channels: list[int] | None = field(
+        default=None,
+        metadata={"help": "Generator widths from 4 x 4 up to image_size, one per resolution (default: the config's)."},
+    )
+    discriminator_channels: list[int] | None = field(
+        default=None,
+        metadata={"help": "Discriminator widths from image_size down to 4 x 4, one per resolution."},
+    )
+    discriminator_learning_rate: float | None = field(
+        default=None,
+        metadata={"help": "The discriminator's rate (default: twice --learning_rate, the generator's)."},
+    )
+    ema_decay: float = field(
+        default=0.999,
+        metadata={
+            "help": "Decay of the generator's moving average, the weights that sample; it warms up as "
+            "min(decay, (1 + step) / (10 + step)), so that short runs sample from their recent weights."
+        },
+    )
+    translate: float = field(
+        default=0.125,
+        metadata={
+            "help": "Shift real and generated images alike by up to this share of their side before the "
+            "discriminator sees them (differentiable augmentation, which keeps it from memorising few paintings); 0: none."
+        },
+    )
+    sample_every_steps: int = field(
+        default=500, metadata={"help": "Write a grid of samples per emotion to samples/ every N steps (0: never)."}
+    )
+    classifier: str | None = field(
+        default=None,
+        metadata={
+            "help": "An image emotion classifier (a folder of `train image-emotion`, or a Hub id) that judges the "
+            "trained GAN: the share of its paintings classified as their emotion, and the Frechet distance to the "
+            "training paintings in the classifier's features, into eval_results.json and the card."
+        },
+    )
+    judge_images_per_emotion: int = field(
+        default=100, metadata={"help": "Generated paintings per emotion that the classifier judges."}
+    )
+    on_missing_image: Literal["skip", "error"] = on_missing_image_option()
+    dataset_name: str | None = dataset_name_option()
+
+    def __post_init__(self):
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if not 0 <= self.translate < 0.5:
+            raise ValueError(f"translate must be in [0, 0.5), got {self.translate}")
+        if self.judge_images_per_emotion < 1:
+            raise ValueError(f"judge_images_per_emotion must be at least 1, got {self.judge_images_per_emotion}")
+        if self.sample_every_steps < 0:
+            raise ValueError(f"sample_every_steps must be >= 0, got {self.sample_every_steps}")
+
+
+@dataclass
+class GanTrainingArguments(TrainingArguments):
+    """The shared loop's arguments with a GAN's defaults: Adam(0, 0.9) at a constant rate, no clipping, and no early
+    stopping (a GAN's losses do not say when it is good)."""
+
+    num_epochs: int = field(default=100, metadata={"help": "Epochs: passes over the training paintings."})
+    per_device_batch_size: int = field(default=64, metadata={"help": "Paintings per batch on each process."})
+    learning_rate: float = field(default=2e-4, metadata={"help": "The generator's learning rate."})
+    adam_beta1: float = field(default=0.0, metadata={"help": "Adam's first-moment decay (GANs: 0 or 0.5)."})
+    adam_beta2: float = field(default=0.9, metadata={"help": "Adam's second-moment decay."})
+    lr_scheduler: Literal["plateau", "cosine", "linear", "constant", "inverse_sqrt"] = field(
+        default="constant", metadata={"help": "Schedule of both learning rates."}
+    )
+    max_grad_norm: float | None = field(default=None, metadata={"help": "Gradient clipping; None for none."})
+    early_stopping_patience: int | None = field(
+        default=None, metadata={"help": "None: a GAN trains its epochs; its validation loss selects nothing."}
+    )

@@ -57,14 +57,15 @@ class TrainingState:
 
     accelerator: Accelerator
     model: torch.nn.Module
-    optimizer: torch.optim.Optimizer
-    scheduler: object
+    optimizers: dict[str, torch.optim.Optimizer]  # by name: "optimizer", or one per network of a GAN
+    schedulers: dict[str, object]  # by the name of the optimizer each one drives
     progress: Progress
     fingerprint: dict
 
     def _state_dicts(self) -> dict:
         """Objects with `state_dict`/`load_state_dict`, by file name; the gradient scaler of fp16 runs too."""
-        objects = {"optimizer": self.optimizer, "scheduler": self.scheduler}
+        objects = {**self.optimizers}
+        objects.update({name.replace("optimizer", "scheduler"): each for name, each in self.schedulers.items()})
         if self.accelerator.scaler is not None:
             objects["scaler"] = self.accelerator.scaler
         return objects
@@ -85,7 +86,9 @@ class TrainingState:
         load_model(self.accelerator.unwrap_model(self.model), str(folder / "model.safetensors"))
         for name, stateful in self._state_dicts().items():
             state = load_tensor_tree(folder / name)
-            if name == "optimizer":  # JSON made the parameter indices that key its per-parameter state strings
+            if name.startswith(
+                "optimizer"
+            ):  # JSON made the parameter indices that key its per-parameter state strings
                 state["state"] = {int(index): value for index, value in state["state"].items()}
             stateful.load_state_dict(state)
         self.progress.load_state_dict(json.loads((folder / PROGRESS_FILENAME).read_text()))

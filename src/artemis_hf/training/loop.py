@@ -61,6 +61,43 @@ class TrainingTask:
     def parameter_groups(self, model: torch.nn.Module, args: TrainingArguments) -> list[dict]:
         return [{"params": [p for p in model.parameters() if p.requires_grad], "lr": args.learning_rate}]
 
+    # Whether the validation loss measures the model: then the loop keeps the best model and stops early on it. A GAN's
+    # losses do not; the loop saves its latest model after every epoch instead.
+    selects_by_validation_loss: bool = True
+
+    def build_optimizers(self, model: torch.nn.Module, args: TrainingArguments) -> dict[str, torch.optim.Optimizer]:
+        """The optimizers by name, each with its own file in the checkpoints; by default one AdamW, "optimizer"."""
+        optimizer = torch.optim.AdamW(
+            self.parameter_groups(model, args),
+            lr=args.learning_rate,
+            betas=(0.9, args.adam_beta2),
+            weight_decay=args.weight_decay,
+        )
+        return {"optimizer": optimizer}
+
+    def training_step(self, model: torch.nn.Module, batch: dict, step: Step) -> dict[str, tuple[float, float]]:
+        """Train on one batch: the batch's losses by name, each as (sum, count) over every process, for the epoch's
+        means in the history ("loss" is its `train_loss`). By default one optimizer step (or micro-batch) on
+        `item_losses`; a task with several optimizers (a GAN) alternates them here."""
+        accelerator, args = step.accelerator, step.args
+        (optimizer,), (scheduler,) = step.optimizers.values(), step.schedulers.values()
+        with accelerator.accumulate(model):
+            loss_sum, count = self.item_losses(model, batch)
+            loss_sum, count = loss_sum.sum(), count.sum().float()
+            global_count = accelerator.reduce(count.detach(), reduction="sum")
+            # DDP averages gradients over processes, hence the factor: the step is that of sum / global count.
+            accelerator.backward(loss_sum * accelerator.num_processes / global_count.clamp(min=1))
+            if accelerator.sync_gradients and args.max_grad_norm is not None:
+                accelerator.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+            optimizer.step()
+            if accelerator.sync_gradients and args.lr_scheduler != "plateau":
+                scheduler.step()
+            optimizer.zero_grad()
+        return {"loss": (accelerator.reduce(loss_sum.detach(), reduction="sum").item(), global_count.item())}
+
+    def after_step(self, model: torch.nn.Module, progress: Progress, accelerator: Accelerator) -> None:
+        """Called after every optimizer step, on every process (e.g. to write samples every N steps)."""
+
     def save(self, model: torch.nn.Module, output_dir: Path) -> None:
         """Write the model (and its processor or tokenizer) with `save_pretrained`."""
         model.save_pretrained(output_dir)
@@ -83,6 +120,16 @@ class TrainingTask:
 
 
 @dataclass
+class Step:
+    """What a task's `training_step` steps with: the optimizers and their schedulers by name."""
+
+    accelerator: Accelerator
+    optimizers: dict[str, torch.optim.Optimizer]
+    schedulers: dict[str, object]
+    args: TrainingArguments
+
+
+@dataclass
 class Progress:
     """Loop state saved with every checkpoint, so that a resumed run continues where it stopped."""
 
@@ -91,8 +138,8 @@ class Progress:
     global_step: int = 0
     best_validation_loss: float = math.inf
     epochs_without_improvement: int = 0
-    epoch_loss_sum: float = 0.0
-    epoch_loss_count: float = 0.0
+    epoch_sums: dict = field(default_factory=dict)  # of the epoch's training losses by name, and their counts
+    epoch_counts: dict = field(default_factory=dict)
     history: list = field(default_factory=list)
     wall_time_s: float = 0.0  # up to the last checkpoint: a resumed run adds its own time
     initial_validation_loss: float | None = None  # of the checkpoint a run starts from, before any step
@@ -149,19 +196,19 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
     model = task.build_model()
     train_loader, validation_loader = task.get_dataloaders(args)
     fingerprint = run_fingerprint(task, model, args, accelerator.num_processes, train_loader, validation_loader)
-    optimizer = torch.optim.AdamW(
-        task.parameter_groups(model, args),
-        lr=args.learning_rate,
-        betas=(0.9, args.adam_beta2),
-        weight_decay=args.weight_decay,
+    optimizers = task.build_optimizers(model, args)
+    model, train_loader, validation_loader, *prepared = accelerator.prepare(
+        model, train_loader, validation_loader, *optimizers.values()
     )
-    model, optimizer, train_loader, validation_loader = accelerator.prepare(
-        model, optimizer, train_loader, validation_loader
-    )
+    optimizers = dict(zip(optimizers, prepared))
     steps_per_epoch = math.ceil(len(train_loader) / args.gradient_accumulation_steps)
-    scheduler = make_scheduler(optimizer, args, steps_per_epoch * args.num_epochs)
+    schedulers = {
+        name: make_scheduler(optimizer, args, steps_per_epoch * args.num_epochs)
+        for name, optimizer in optimizers.items()
+    }
+    step = Step(accelerator, optimizers, schedulers, args)
     progress = Progress()
-    state = TrainingState(accelerator, model, optimizer, scheduler, progress, fingerprint)
+    state = TrainingState(accelerator, model, optimizers, schedulers, progress, fingerprint)
 
     resumed_rng_state = None
     if args.resume:
@@ -208,25 +255,15 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
                 # checkpoint: restore the checkpoint's state after that, so dropout draws what it would have drawn.
                 torch.set_rng_state(resumed_rng_state)
                 resumed_rng_state = None
-            with accelerator.accumulate(model):
-                loss_sum, count = task.item_losses(model, batch)
-                loss_sum, count = loss_sum.sum(), count.sum().float()
-                global_count = accelerator.reduce(count.detach(), reduction="sum")
-                # DDP averages gradients over processes, hence the factor: the step is that of sum / global count.
-                accelerator.backward(loss_sum * accelerator.num_processes / global_count.clamp(min=1))
-                if accelerator.sync_gradients and args.max_grad_norm is not None:
-                    accelerator.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-                optimizer.step()
-                if accelerator.sync_gradients and args.lr_scheduler != "plateau":
-                    scheduler.step()
-                optimizer.zero_grad()
-            progress.epoch_loss_sum += accelerator.reduce(loss_sum.detach(), reduction="sum").item()
-            progress.epoch_loss_count += global_count.item()
+            for name, (loss_sum, count) in task.training_step(model, batch, step).items():
+                progress.epoch_sums[name] = progress.epoch_sums.get(name, 0.0) + loss_sum
+                progress.epoch_counts[name] = progress.epoch_counts.get(name, 0.0) + count
             progress.batches_done_in_epoch += 1
             if accelerator.sync_gradients:
                 progress.global_step += 1
                 bar.update(1)
-                bar.set_postfix(loss=f"{progress.epoch_loss_sum / max(progress.epoch_loss_count, 1):.4f}")
+                bar.set_postfix({name: f"{mean:.4f}" for name, mean in epoch_means(progress).items()})
+                task.after_step(model, progress, accelerator)
                 if args.checkpoint_every_steps and progress.global_step % args.checkpoint_every_steps == 0:
                     write_record()
                     save_checkpoint(state, output_dir, args.keep_checkpoints)
@@ -238,9 +275,9 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
         record = {
             "epoch": progress.epoch + 1,
             "step": progress.global_step,
-            "train_loss": progress.epoch_loss_sum / max(progress.epoch_loss_count, 1),
+            **{f"train_{name}": mean for name, mean in epoch_means(progress).items()},
             "validation_loss": validation_loss,
-            "learning_rate": optimizer.param_groups[0]["lr"],
+            "learning_rate": next(iter(optimizers.values())).param_groups[0]["lr"],
             # Of this process's training batches (since the resumption, for a resumed epoch): a share near 1 means
             # the model waits for its data loaders.
             "train_time_s": train_time,
@@ -248,10 +285,18 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
         }
         progress.history.append(record)
         accelerator.log(record, step=progress.global_step)
-        logger.info("epoch %(epoch)d: train loss %(train_loss).4f, validation loss %(validation_loss).4f", record)
+        logger.info(
+            "epoch %d: %s", record["epoch"], ", ".join(f"{k} {v:.4f}" for k, v in record.items() if "loss" in k)
+        )
         if args.lr_scheduler == "plateau":
-            scheduler.step(validation_loss)
-        if validation_loss < progress.best_validation_loss:
+            for scheduler in schedulers.values():
+                scheduler.step(validation_loss)
+        if not task.selects_by_validation_loss:  # the latest model is the run's model
+            progress.best_validation_loss = validation_loss
+            accelerator.wait_for_everyone()
+            if accelerator.is_main_process:
+                task.save(accelerator.unwrap_model(model), output_dir)
+        elif validation_loss < progress.best_validation_loss:
             progress.best_validation_loss, progress.epochs_without_improvement = validation_loss, 0
             accelerator.wait_for_everyone()
             if accelerator.is_main_process:
@@ -259,7 +304,7 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
         else:
             progress.epochs_without_improvement += 1
         progress.epoch += 1
-        progress.batches_done_in_epoch, progress.epoch_loss_sum, progress.epoch_loss_count = 0, 0.0, 0.0
+        progress.batches_done_in_epoch, progress.epoch_sums, progress.epoch_counts = 0, {}, {}
         write_record()
         save_checkpoint(state, output_dir, args.keep_checkpoints)
         if _stopped_early(progress, args):
@@ -280,6 +325,11 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
         wall_time_s=progress.wall_time_s,
         initial_validation_loss=progress.initial_validation_loss,
     )
+
+
+def epoch_means(progress: Progress) -> dict[str, float]:
+    """The epoch's mean training losses so far, by name."""
+    return {name: total / max(progress.epoch_counts[name], 1) for name, total in progress.epoch_sums.items()}
 
 
 def timed(batches, waited: list[float]):
@@ -370,7 +420,7 @@ def make_scheduler(optimizer, args: TrainingArguments, total_steps: int):
 
 
 def plot_losses(history: list[dict], path: Path) -> None:
-    """Train and validation loss per epoch, as PNG."""
+    """The training losses (a GAN has two) and the validation loss per epoch, as PNG."""
     if not history:
         return
     import matplotlib
@@ -380,8 +430,10 @@ def plot_losses(history: list[dict], path: Path) -> None:
 
     epochs = [record["epoch"] for record in history]
     figure, axis = plt.subplots(figsize=(6, 4))
-    axis.plot(epochs, [record["train_loss"] for record in history], marker="o", label="train")
-    axis.plot(epochs, [record["validation_loss"] for record in history], marker="o", label="validation")
+    names = [name for name in history[-1] if name.startswith("train_") and name.endswith("loss")]
+    for name in [*names, "validation_loss"]:
+        label = "train" if name == "train_loss" else name.removesuffix("_loss").replace("_", " ")
+        axis.plot(epochs, [record.get(name, math.nan) for record in history], marker="o", label=label)
     axis.set_xlabel("epoch")
     axis.set_ylabel("loss")
     axis.legend()

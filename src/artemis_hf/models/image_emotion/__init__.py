@@ -13,6 +13,7 @@ from .explain_image_emotion import explain_image, grad_cam, overlay_heatmap
 from .image_processing_image_emotion import ImageEmotionImageProcessor, to_rgb
 from .modeling_handcrafted_emotion import IMAGE_FEATURES, HandcraftedEmotionForImageClassification
 from .modeling_image_emotion import ImageEmotionClassifierOutput, ImageEmotionForImageClassification, emotion_losses
+from .visualize_image_emotion import class_model_visualization
 
 for config_class, model_class in (
     (ImageEmotionConfig, ImageEmotionForImageClassification),
@@ -37,6 +38,7 @@ __all__ = [
     "ImageEmotionConfig",
     "ImageEmotionForImageClassification",
     "ImageEmotionImageProcessor",
+    "class_model_visualization",
     "emotion_losses",
     "explain_image",
     "grad_cam",
