@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 
 from artemis_hf.data.synthetic import make_synthetic_release  # noqa: E402
 
-pytest_plugins = ["hub_fixtures", "speaker_fixtures", "quickstart_fixtures"]
+pytest_plugins = ["hub_fixtures", "speaker_fixtures", "quickstart_fixtures", "gan_fixtures"]
 
 REAL_SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "artemis-sample")
 

@@ -1,9 +1,10 @@
 """The Gradio app (`artemis-hf demo`, the Space): its settings, its functions in-process, the running app over HTTP
 (`gradio_client`), and a real headless Chromium driving the page. Models: the quickstart's (the session fixture),
-with a tiny random image classifier where the quickstart has made none."""
+with a tiny random image classifier where the quickstart has made none, and a tiny random art GAN."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import yaml
 from hub_fixtures import _free_port
 from PIL import Image
@@ -24,8 +26,11 @@ from transformers import AutoImageProcessor, pipeline
 
 import artemis_hf.demo as demo
 from artemis_hf.data.sources import synthetic_default_release
-from artemis_hf.demo_arguments import HUB_DEFAULTS, DemoArguments
+from artemis_hf.demo_arguments import ENVIRONMENT, HUB_DEFAULTS, DemoArguments
 from artemis_hf.emotions import EMOTIONS
+from artemis_hf.evaluation.art_gan import classify
+from artemis_hf.generation import paint
+from artemis_hf.models.art_gan import ArtGANConfig, ArtGANGenerator, to_pil_images
 from artemis_hf.models.image_emotion import ImageEmotionImageProcessor, explain_image
 from artemis_hf.pipelines.captioning import load_rgb
 
@@ -51,12 +56,24 @@ def image_classifier(quickstart_outputs, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def settings(quickstart_outputs, image_classifier, tmp_path_factory):
+def gan(tmp_path_factory) -> Path:
+    """A tiny random art GAN (16 px): the Generate tab paints and judges whatever a GAN draws."""
+    folder = tmp_path_factory.mktemp("art-gan")
+    torch.manual_seed(0)
+    generator = ArtGANGenerator(ArtGANConfig(image_size=16, noise_dim=8))  # its default widths fit any image size
+    generator.refresh_batch_norm_statistics(num_batches=2)
+    generator.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def settings(quickstart_outputs, image_classifier, gan, tmp_path_factory):
     models = quickstart_outputs.output_dir
     return DemoArguments(
         speaker=[str(models / name) for name in ("speaker-sat", "speaker-m2", "speaker-nn")],
         image_classifier=str(image_classifier),
         text_classifier=str(models / "text-emotion"),
+        gan=str(gan),
         votes_db=str(tmp_path_factory.mktemp("votes") / "votes.sqlite3"),
     ).resolve()
 
@@ -140,12 +157,27 @@ def test_settings_from_flags_environment_quickstart_or_hub(tmp_path, monkeypatch
         DemoArguments(num_beams=0)
 
 
+def test_gan_setting_from_flag_environment_or_quickstart(tmp_path, monkeypatch):
+    monkeypatch.delenv("ARTEMIS_GAN", raising=False)
+    assert DemoArguments(quickstart_dir=str(tmp_path)).resolve().gan is None  # the Hub has no GAN to default to
+    (tmp_path / "art-gan").mkdir()  # found without the quickstart's speakers: the GAN has no Hub default to prefer
+    assert DemoArguments(quickstart_dir=str(tmp_path)).resolve().gan == str(tmp_path / "art-gan")
+    (tmp_path / "speaker-sat").mkdir()
+    assert DemoArguments(quickstart_dir=str(tmp_path)).resolve().gan == str(tmp_path / "art-gan")
+    monkeypatch.setenv("ARTEMIS_GAN", "None")
+    assert DemoArguments(quickstart_dir=str(tmp_path)).resolve().gan is None
+    monkeypatch.setenv("ARTEMIS_GAN", "org/gan")
+    assert DemoArguments(quickstart_dir=str(tmp_path)).resolve().gan == "org/gan"
+    assert DemoArguments(gan="none", quickstart_dir=str(tmp_path)).resolve().gan is None
+
+
 def test_demo_help_is_instant(capsys):
     from artemis_hf.cli import main
 
     with pytest.raises(SystemExit):  # argparse's --help
         main(["demo", "--help"])
-    assert "--image_classifier" in capsys.readouterr().out
+    help_text = capsys.readouterr().out
+    assert "--image_classifier" in help_text and "--gan" in help_text
     # The CLI imports only the arguments' module for --help: it must not bring gradio, torch or transformers.
     probe = (
         "import sys, artemis_hf.demo_arguments; print(sorted({'gradio', 'torch', 'transformers'} & set(sys.modules)))"
@@ -155,7 +187,8 @@ def test_demo_help_is_instant(capsys):
 
 
 def test_space_files():
-    header = yaml.safe_load((SPACES_DIR / "README.md").read_text(encoding="utf-8").split("---")[1])
+    readme = (SPACES_DIR / "README.md").read_text(encoding="utf-8")
+    header = yaml.safe_load(readme.split("---")[1])
     import gradio
 
     assert header["sdk"] == "gradio" and header["sdk_version"] == gradio.__version__
@@ -165,7 +198,11 @@ def test_space_files():
     assert len(header["short_description"]) <= 60 and set(header["models"]) >= set(HUB_DEFAULTS["speakers"])
     requirements = (SPACES_DIR / "requirements.txt").read_text()
     assert "artemis-hf[demo]" in requirements
-    compile((SPACES_DIR / "app.py").read_text(), "app.py", "exec")
+    app_source = (SPACES_DIR / "app.py").read_text()
+    compile(app_source, "app.py", "exec")
+    # The Space's settings are its variables: the README and app.py name each, and the README each tab.
+    assert all(variable in readme and variable in app_source for variable in ENVIRONMENT.values())
+    assert all(f"**{tab}**" in readme for tab in ("Explain", "Turing test", "Generate"))
 
 
 # --- In-process: reading files, explaining, Grad-CAM, the Turing test ----------------------------------------------
@@ -304,6 +341,79 @@ def test_vote_store_counts_every_concurrent_vote_once(tmp_path):
     assert counted == 8 * 60 + 20 and stores[0].tally() == (8 * 20 + 20, 8 * 60 + 20)
 
 
+def app_tabs(app) -> dict[str, list[str]]:
+    """{tab id: elem_ids of the components inside it} from the app's config, as the page receives it."""
+    components = {c["id"]: c for c in app.config["components"]}
+
+    def elem_ids(node: dict) -> list[str]:
+        found = [components[node["id"]]["props"].get("elem_id")]
+        return found + [elem_id for child in node.get("children", []) for elem_id in elem_ids(child)]
+
+    def tabs(node: dict) -> dict[str, list[str]]:
+        props = components.get(node["id"], {}).get("props", {})
+        if components.get(node["id"], {}).get("type") == "tabitem":
+            return {props["id"]: [e for e in elem_ids(node) if e]}
+        return {key: value for child in node.get("children", []) for key, value in tabs(child).items()}
+
+    return tabs(app.config["layout"])
+
+
+def test_generate_tab_paints_and_judges(app):
+    """The tab's inputs; the gallery: the GAN's paintings of the emotion, enlarged, each captioned with the verdict
+    of the GAN's evaluation (`classify`); the same seed paints the same, and no seed draws one that repaints them."""
+    ids = ["emotion", "number", "seed", "button", "gallery", "summary"]
+    assert {f"generate-{name}" for name in ids} <= set(app_tabs(app)["generate"])
+    props = {c["props"].get("elem_id"): c["props"] for c in app.config["components"]}
+    assert [value for _, value in props["generate-emotion"]["choices"]] == list(EMOTIONS)
+    number = props["generate-number"]
+    assert (number["minimum"], number["maximum"], number["value"]) == (1, 8, 4)
+    gallery, summary = app.painter.generate("awe", 3, 7)
+    pictures = to_pil_images(paint(app.painter.generator, "awe", 3, 7))
+    probabilities, _ = classify(app.painter.classifier.model, app.painter.classifier.image_processor, pictures)
+    labels = app.painter.classifier.model.config.id2label
+    verdicts = [(labels[int(row.argmax())], row.max()) for row in probabilities]
+    assert [caption for _, caption in gallery] == [f"classified: {e} ({p:.0%})" for e, p in verdicts]
+    matches = sum(emotion == "awe" for emotion, _ in verdicts)
+    assert summary.startswith(f"**{matches} of 3** classified as awe") and "Seed 7" in summary
+    for (image, _), picture in zip(gallery, pictures):  # 16 px, eight times larger, each pixel a square
+        assert image.size == (demo.GALLERY_SIZE,) * 2 and image.resize((16, 16), Image.Resampling.NEAREST) == picture
+    again, _ = app.painter.generate("awe", 3, 7)
+    assert all(a.tobytes() == b.tobytes() for (a, _), (b, _) in zip(gallery, again))
+    fresh, summary = app.painter.generate("awe", 1, demo.NEW_SEED)
+    seed = int(re.search(r"Seed (\d+)", summary)[1])
+    assert fresh[0][0].tobytes() == app.painter.generate("awe", 1, seed)[0][0][0].tobytes()
+    assert fresh[0][0].tobytes() != gallery[0][0].tobytes()  # another seed, other paintings
+
+
+def test_generate_refuses_bad_inputs_and_works_without_a_classifier(app):
+    bad = {
+        ("joy", 4, 1): r"emotion must be one of \[.*'awe'.*\], got 'joy'",
+        ("awe", 9, 1): "number of paintings must be a whole number from 1 to 8, got 9",
+        ("awe", 0, 1): "number of paintings must be a whole number from 1 to 8, got 0",
+        ("awe", 2.5, 1): "number of paintings must be a whole number from 1 to 8, got 2.5",
+        ("awe", "four", 1): "number of paintings must be a whole number from 1 to 8, got 'four'",
+        ("awe", 4, -2): r"seed \(-1 for new paintings\) must be a whole number from 0 to 4294967295, got -2",
+        ("awe", 4, 0.5): r"seed \(-1 for new paintings\) must be a whole number from 0 to 4294967295, got 0.5",
+    }
+    for inputs, message in bad.items():
+        with pytest.raises(demo.gr.Error, match=message):
+            app.painter.generate(*inputs)
+    gallery, summary = demo.Painter(app.painter.generator, None).generate("fear", 2, 0)
+    assert [caption for _, caption in gallery] == ["not classified: this app has no image classifier"] * 2
+    assert summary.startswith("No image classifier here to judge them.")
+
+
+def test_app_without_a_gan_has_no_generate_tab(app, settings, gan, image_classifier, monkeypatch):
+    assert settings.gan == str(gan)
+    with pytest.raises(ValueError, match=f"--gan {re.escape(str(image_classifier))} .*not an art GAN"):
+        demo.load_models(dataclasses.replace(settings, gan=str(image_classifier)))
+    # The same models without the GAN (loading the others again would only cost time).
+    monkeypatch.setattr(demo, "load_models", lambda _: dataclasses.replace(app.explainer.models, generator=None))
+    plain = demo.build_app(dataclasses.replace(settings, gan=None))
+    assert plain.painter is None and set(app_tabs(plain)) == {"explain", "turing"}
+    assert "generate" not in {d["api_name"] for d in plain.config["dependencies"]}
+
+
 # --- Over HTTP: gradio_client against the running app --------------------------------------------------------------
 
 
@@ -360,6 +470,23 @@ def test_http_eight_visitors_voting_at_once_lose_no_vote(server, app):
     assert cast >= 8 and votes - votes_before == cast
 
 
+def test_http_generate_and_bad_inputs(server, app):
+    from gradio_client.exceptions import AppError
+
+    api = client(server)
+    gallery, summary = api.predict("sadness", 2, 11, api_name="/generate")
+    expected, expected_summary = app.painter.generate("sadness", 2, 11)
+    assert summary == expected_summary and [item["caption"] for item in gallery] == [c for _, c in expected]
+    for item, (image, _) in zip(gallery, expected):  # PNG: the pixels as painted
+        assert np.array_equal(np.asarray(Image.open(item["image"]).convert("RGB")), np.asarray(image))
+    gallery, summary = api.predict("awe", 1, None, api_name="/generate")  # no seed: a fresh one, named
+    assert len(gallery) == 1 and re.search(r"Seed \d+", summary)
+    with pytest.raises(AppError, match="emotion must be one of .*, got 'joy'"):
+        api.predict("joy", 2, 11, api_name="/generate")
+    with pytest.raises(AppError, match="number of paintings must be a whole number from 1 to 8, got 9"):
+        api.predict("awe", 9, 11, api_name="/generate")
+
+
 # --- A real browser -------------------------------------------------------------------------------------------------
 
 
@@ -403,7 +530,7 @@ def page_emotions(page) -> dict[str, str]:
     return dict(zip(names, page.locator("#emotions dd").all_inner_texts()))
 
 
-def test_browser_explain_slider_grad_cam_turing_and_a_bad_file(page, captioner, paintings, tmp_path):
+def test_browser_explain_slider_grad_cam_turing_generate_and_a_bad_file(page, app, captioner, paintings, tmp_path):
     page.locator("#painting input[type=file]").set_input_files(paintings[0])
     page.wait_for_function("document.querySelector('#caption textarea').value.length > 0")
     page.wait_for_selector("#word input[type=range]")
@@ -430,6 +557,15 @@ def test_browser_explain_slider_grad_cam_turing_and_a_bad_file(page, captioner, 
     assert page.locator("#turing-result").inner_text().startswith(("Right", "Fooled"))
     assert page.locator("#turing-tally").inner_text().startswith("People fooled: ")
     shot(page, tmp_path / "turing-test.png")
+
+    page.get_by_role("tab", name="Generate").click()
+    page.locator("#generate-seed input").fill("7")
+    page.locator("#generate-button").click()  # the defaults: awe, 4 paintings
+    page.wait_for_function("document.querySelector('#generate-summary').innerText.includes('Seed 7')")
+    painted, summary = app.painter.generate("awe", 4, 7)
+    assert page.locator("#generate-gallery .caption-label").all_inner_texts() == [c for _, c in painted]
+    assert page.locator("#generate-summary").inner_text() == summary.replace("**", "")
+    shot(page, tmp_path / "generate.png")
 
     page.get_by_role("tab", name="Explain").click()
     bad_files = write_bad_files(tmp_path)

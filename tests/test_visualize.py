@@ -123,7 +123,7 @@ def speaker_folder(folder):
     "make, message",
     [
         (lambda folder: folder / "missing", "--model {model}: no such folder"),
-        (speaker_folder, "--model {model} holds a speaker-sat model (model_type 'artemis-speaker-sat'), not an image"),
+        (speaker_folder, "--model {model} holds a 'artemis-speaker-sat' model (the speaker-sat family), not an image"),
         (lambda folder: folder, "--model {model} holds no config.json"),
     ],
     ids=["no-such-folder", "speaker", "empty-folder"],

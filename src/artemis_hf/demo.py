@@ -5,6 +5,8 @@ emotions, the caption a speaker writes for the top emotion or for any other, the
 word by word, and on request the Grad-CAM map of the emotion. Tab "Turing test": a painting, one human utterance and
 one generated caption for the same emotion, in random order; the visitor guesses which is human. Votes are counted in
 SQLite.
+Tab "Generate", when an art GAN is configured: paintings the GAN draws for a chosen emotion, each captioned with the
+image classifier's verdict on it.
 
 Captioning and Grad-CAM are gradio batch functions: the paintings of visitors who ask at once go through one batched
 beam search (several times faster per painting on a CPU than one at a time). A batch mixes visitors, and gradio hands a
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 import os
 import random
 import sqlite3
@@ -56,6 +59,9 @@ from .data.synthetic import make_synthetic_release  # noqa: E402
 from .data.text import tokenize  # noqa: E402
 from .demo_arguments import DemoArguments, DemoSettings  # noqa: E402
 from .emotions import EMOTIONS  # noqa: E402
+from .evaluation.art_gan import classify  # noqa: E402
+from .generation import load_generator, paint  # noqa: E402
+from .models.art_gan import to_pil_images  # noqa: E402
 from .models.image_emotion import grad_cam, overlay_heatmap  # noqa: E402
 from .pipelines.captioning import AUTO, TASK, load_checked, load_rgb, speaker_config  # noqa: E402
 
@@ -69,6 +75,10 @@ FORMATS = "JPEG, PNG, WebP, GIF, BMP or TIFF"  # what PIL reads, named in messag
 # The events that run models share one queue slot: on a CPU, two model jobs at once only contend for the same cores,
 # while the requests that wait meanwhile join the next batch.
 ONE_MODEL_JOB = {"concurrency_id": "models", "concurrency_limit": 1}
+GALLERY_SIZE = 128  # a GAN's paintings are small: shown enlarged to about this size, each pixel a sharp square
+MAX_PAINTINGS = 8  # per click of the Generate tab
+MAX_SEED = 2**32 - 1
+NEW_SEED = -1  # the seed that asks for new paintings each time (gradio's number field shows 0, never empty)
 SPEAKER_KINDS = {
     "artemis-speaker-sat": "Show-Attend-Tell",
     "artemis-speaker-m2": "meshed-memory transformer",
@@ -155,6 +165,7 @@ class Models:
     speakers: dict[str, Speaker]  # by name, in the order of the settings
     classifier: Pipeline | None  # "image-classification"
     text_classifier: Pipeline | None  # "text-classification"
+    generator: torch.nn.Module | None = None  # the art GAN's
 
     @property
     def has_grad_cam(self) -> bool:
@@ -166,6 +177,7 @@ class Models:
 def load_models(settings: DemoSettings) -> Models:
     """The settings' models, loaded once per process."""
     configs = {name: speaker_config(name, "--speaker") for name in settings.speakers}  # a wrong folder, named now
+    generator = settings.gan and load_generator(settings.gan, "--gan", settings.device)  # a wrong folder, named now
     first = configs[settings.speakers[0]]
     classifier_name = settings.chosen_image_classifier(getattr(first, "emotion_classifier_name_or_path", None))
     classifier = None if classifier_name is None else load_image_classifier(classifier_name, settings.device)
@@ -176,7 +188,7 @@ def load_models(settings: DemoSettings) -> Models:
         kind = SPEAKER_KINDS.get(config.model_type, config.model_type)
         speakers[name] = Speaker(name, f"{kind} ({name.rstrip('/').rsplit('/', 1)[-1]})", captioner)
     text_classifier = settings.text_classifier and load_text_classifier(settings.text_classifier, settings.device)
-    return Models(speakers, classifier, text_classifier)
+    return Models(speakers, classifier, text_classifier, generator)
 
 
 def load_image_classifier(name: str, device: str | None) -> Pipeline:
@@ -470,6 +482,63 @@ class TuringTest:
         return f"People fooled: {fooled} of {votes}"
 
 
+# --- Generate -----------------------------------------------------------------------------------------------------
+
+
+def whole_number(value, name: str, low: int, high: int) -> int:
+    """`value` as an int from `low` to `high`, or an error naming the input: an API caller may send anything."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (number.is_integer() and low <= number <= high):
+        raise gr.Error(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+    return int(number)
+
+
+def enlarged(image: Image.Image) -> Image.Image:
+    """The painting scaled by a whole factor to about GALLERY_SIZE, without smoothing: the GAN's pixels as drawn."""
+    factor = max(1, round(GALLERY_SIZE / max(image.size)))
+    return image.resize((image.width * factor, image.height * factor), Image.Resampling.NEAREST)
+
+
+class Painter:
+    """The function behind the Generate tab: the GAN's paintings of an emotion, each judged by the image classifier."""
+
+    def __init__(self, generator: torch.nn.Module, classifier: Pipeline | None):
+        self.generator, self.classifier = generator, classifier
+        self.random = random.Random()
+
+    def generate(self, emotion: str, num_paintings, seed=None) -> tuple[list[tuple[Image.Image, str]], str]:
+        """(gallery: (enlarged painting, verdict) pairs, summary in Markdown). Without a seed (None or NEW_SEED) a
+        fresh one is drawn and shown, so that a visitor can paint the same again."""
+        if emotion not in EMOTIONS:
+            raise gr.Error(f"emotion must be one of {list(EMOTIONS)}, got {emotion!r}")
+        num_paintings = whole_number(num_paintings, "number of paintings", 1, MAX_PAINTINGS)
+        if seed in (None, "", NEW_SEED):
+            seed = self.random.randint(0, MAX_SEED)
+        seed = whole_number(seed, f"seed ({NEW_SEED} for new paintings)", 0, MAX_SEED)
+        pictures = to_pil_images(paint(self.generator, emotion, num_paintings, seed))
+        verdicts = self.verdicts(pictures)
+        if verdicts is None:
+            captions = ["not classified: this app has no image classifier"] * num_paintings
+            summary = "No image classifier here to judge them."
+        else:
+            captions = [f"classified: {label} ({confidence:.0%})" for label, confidence in verdicts]
+            matches = sum(label == emotion for label, _ in verdicts)
+            summary = f"**{matches} of {num_paintings}** classified as {emotion}, the emotion they were drawn for."
+        return list(zip(map(enlarged, pictures), captions)), f"{summary} Seed {seed}: enter it to paint these again."
+
+    def verdicts(self, pictures: list[Image.Image]) -> list[tuple[str, float]] | None:
+        """(top emotion, its probability) of each painting as the GAN's evaluation judges it, at the GAN's own size;
+        None without a classifier."""
+        if self.classifier is None:
+            return None
+        probabilities, _ = classify(self.classifier.model, self.classifier.image_processor, pictures)
+        names = self.classifier.model.config.id2label
+        return [(names[int(row.argmax())], float(row.max())) for row in probabilities]
+
+
 # --- The app ------------------------------------------------------------------------------------------------------
 
 
@@ -490,7 +559,8 @@ looking at parts of the painting as it writes."""
 
 def build_app(settings: DemoSettings) -> gr.Blocks:
     """The Gradio app for these settings: models loaded once per process, examples drawn into a temporary folder
-    that lives as long as the app. `app.explainer` and `app.turing` are the functions behind its two tabs."""
+    that lives as long as the app. `app.explainer`, `app.turing` and `app.painter` are the functions behind its
+    tabs; without a GAN there is no Generate tab, and `app.painter` is None."""
     models = load_models(settings)
     explainer = Explainer(models, settings)
     csv_path, images_dir = (settings.dataset, settings.images_dir) if settings.dataset else synthetic_default_release()
@@ -498,13 +568,17 @@ def build_app(settings: DemoSettings) -> gr.Blocks:
     turing = TuringTest(first, Utterances.load(csv_path, images_dir), VoteStore(settings.votes_db), settings.num_beams)
     examples_dir = tempfile.TemporaryDirectory(prefix="artemis-demo-examples-")
     examples = make_examples(examples_dir.name)
+    painter = None if models.generator is None else Painter(models.generator, models.classifier)
     with gr.Blocks(title="ArtEmis", delete_cache=(3600, 3600)) as app:  # uploads leave gradio's cache within hours
         gr.Markdown(INTRO)
         with gr.Tab("Explain", id="explain"):
             explain_tab(explainer, examples, settings.max_batch_size)
         with gr.Tab("Turing test", id="turing") as tab:
             turing_tab(turing, tab, pretty_dataset_name(csv_path))
-    app.explainer, app.turing, app.examples_dir = explainer, turing, examples_dir
+        if painter is not None:  # hidden like the other optional parts: the Hub has no GAN for a Space to default to
+            with gr.Tab("Generate", id="generate"):
+                generate_tab(painter)
+    app.explainer, app.turing, app.painter, app.examples_dir = explainer, turing, painter, examples_dir
     return app
 
 
@@ -666,6 +740,27 @@ def turing_tab(turing: TuringTest, tab: gr.Tab, dataset: str) -> None:
             concurrency_limit=None,  # SQLite serialises the writes; a vote need not wait for a caption
             api_name=f"vote_{guess.lower()}",
         )
+
+
+def generate_tab(painter: Painter) -> None:
+    gr.Markdown(
+        "Paintings that an art GAN draws for an emotion, each captioned with what the image classifier sees in it: "
+        "does it see the emotion they were drawn for?"
+    )
+    with gr.Row():
+        with gr.Column(scale=1):
+            emotion = gr.Dropdown(list(EMOTIONS), value=EMOTIONS[1], label="Emotion", elem_id="generate-emotion")
+            number = gr.Slider(1, MAX_PAINTINGS, value=4, step=1, label="Paintings", elem_id="generate-number")
+            seed = gr.Number(NEW_SEED, label=f"Seed ({NEW_SEED}: new paintings each time)", precision=0,
+                             elem_id="generate-seed")  # fmt: skip
+            button = gr.Button("Paint", variant="primary", elem_id="generate-button")
+        with gr.Column(scale=3):
+            summary = gr.Markdown(elem_id="generate-summary")
+            # PNG: the paintings arrive as drawn (the default WebP would blur their few pixels).
+            gallery = gr.Gallery(label="Paintings", columns=4, format="png", elem_id="generate-gallery")
+    # Unprocessed inputs: the function checks them itself, with messages that name the input (gradio's do not).
+    button.click(painter.generate, [emotion, number, seed], [gallery, summary], preprocess=False,
+                 api_name="generate", **ONE_MODEL_JOB)  # fmt: skip
 
 
 def launch(app: gr.Blocks, **options) -> None:

@@ -1,5 +1,6 @@
 """`artemis-hf demo`: which models and data the Gradio app serves, and where: flags, else environment variables (how
-a Space is configured), else the quickstart's output folders when they exist, else the models on the Hub.
+a Space is configured), else the quickstart's output folders when they exist, else the models on the Hub (which has
+no art GAN: without one, the app has no Generate tab).
 
 This module imports nothing heavy, so that `artemis-hf demo --help` answers at once; the app is `artemis_hf.demo`.
 """
@@ -25,12 +26,14 @@ QUICKSTART_FOLDERS = {
     "speakers": ("speaker-sat", "speaker-m2", "speaker-nn"),
     "image_classifier": "image-emotion",
     "text_classifier": "text-emotion",
+    "gan": "art-gan",
 }
 # Environment variables, read when the flag is not given (a Space's settings are its variables).
 ENVIRONMENT = {
     "speaker": "ARTEMIS_SPEAKERS",  # comma-separated
     "image_classifier": "ARTEMIS_IMAGE_CLASSIFIER",
     "text_classifier": "ARTEMIS_TEXT_CLASSIFIER",
+    "gan": "ARTEMIS_GAN",
     "dataset": "ARTEMIS_DATASET",
     "images_dir": "ARTEMIS_IMAGES_DIR",
     "votes_db": "ARTEMIS_VOTES_DB",
@@ -62,6 +65,14 @@ class DemoArguments:
             "help": f"Text emotion classifier that reads each caption back; '{NONE}' for none. Default: "
             f"${ENVIRONMENT['text_classifier']}, else the quickstart's text-emotion, else "
             f"{HUB_DEFAULTS['text_classifier']} (with Hub speakers)."
+        },
+    )
+    gan: str | None = field(
+        default=None,
+        metadata={
+            "help": f"Art GAN (folder or Hub id) whose paintings of a chosen emotion the Generate tab shows, judged by "
+            f"the image classifier; '{NONE}' for none (no Generate tab). Default: ${ENVIRONMENT['gan']}, else the "
+            f"quickstart's {QUICKSTART_FOLDERS['gan']} under --quickstart_dir, else none."
         },
     )
     dataset: str | None = field(
@@ -127,6 +138,7 @@ class DemoArguments:
             image_classifier=_setting(self.image_classifier, "image_classifier"),
             default_image_classifier=defaults["image_classifier"],
             text_classifier=_unless_none(text_classifier),
+            gan=_unless_none(_setting(self.gan, "gan") or defaults["gan"]),
             dataset=dataset,
             images_dir=images_dir,
             votes_db=_setting(self.votes_db, "votes_db") or str(cache_root() / "demo" / "turing_test.sqlite3"),
@@ -136,18 +148,21 @@ class DemoArguments:
         )
 
     def defaults(self) -> dict:
-        """The quickstart's model folders that exist, where it has run (its speaker-sat is there); else the Hub's."""
+        """The quickstart's model folders that exist, where it has run (its speaker-sat is there); else the Hub's.
+        The GAN is the quickstart's wherever it exists: the Hub has none to fall back on."""
         quickstart = Path(self.quickstart_dir)
-        if not (quickstart / QUICKSTART_FOLDERS["speakers"][0]).is_dir():
-            return {**HUB_DEFAULTS, "speakers": list(HUB_DEFAULTS["speakers"])}
 
         def existing(name: str) -> str | None:
             return str(quickstart / name) if (quickstart / name).is_dir() else None
 
+        gan = existing(QUICKSTART_FOLDERS["gan"])
+        if not (quickstart / QUICKSTART_FOLDERS["speakers"][0]).is_dir():
+            return {**HUB_DEFAULTS, "speakers": list(HUB_DEFAULTS["speakers"]), "gan": gan}
         return {
             "speakers": [folder for folder in map(existing, QUICKSTART_FOLDERS["speakers"]) if folder],
             "image_classifier": existing(QUICKSTART_FOLDERS["image_classifier"]),
             "text_classifier": existing(QUICKSTART_FOLDERS["text_classifier"]),
+            "gan": gan,
         }
 
 
@@ -160,6 +175,7 @@ class DemoSettings:
     # Where no setting names one: the first speaker's config's, else this one.
     default_image_classifier: str | None = None
     text_classifier: str | None = None
+    gan: str | None = None  # None: no Generate tab
     dataset: str | None = None  # None: the embedded synthetic release
     images_dir: str | None = None
     votes_db: str = "turing_test.sqlite3"

@@ -189,8 +189,8 @@ def check_folder_family(name_or_path: str, families: tuple[str, ...], argument: 
     folder = read_model_folder(name_or_path, argument)
     if folder.family.name not in families:
         raise ValueError(
-            f"{argument} {name_or_path} holds a {folder.family.name} model (model_type "
-            f"{folder.config.get('model_type')!r}), not {wanted}"
+            f"{argument} {name_or_path} holds a '{folder.config.get('model_type')}' model (the "
+            f"{folder.family.name} family), not {wanted}"
         )
 
 

@@ -421,14 +421,16 @@ def speaker_recipe(args: SpeakerArguments, training_args: SpeakerTrainingArgumen
 @dataclass
 class GanArguments:
     image_size: int = field(default=32, metadata={"help": "Side of the generated paintings, a power of two from 8."})
-    noise_dim: int = field(default=128, metadata={"help": "Length of the generator's noise vector."})
+    noise_dim: int = field(default=64, metadata={"help": "Length of the generator's noise vector."})
     generator_channels: list[int] | None = field(
         default=None,
-        metadata={"help": "Generator widths from 4 x 4 up to image_size, one per resolution (default: the config's)."},
+        metadata={
+            "help": "Generator widths at 4 x 4, 8 x 8, ... up to image_size / 2 (default: 32 doubling towards 4 x 4)."
+        },
     )
     discriminator_channels: list[int] | None = field(
         default=None,
-        metadata={"help": "Discriminator widths from image_size down to 4 x 4, one per resolution."},
+        metadata={"help": "Discriminator widths at image_size / 2 down to 4 x 4 (default: 32 doubling)."},
     )
     discriminator_learning_rate: float | None = field(
         default=None,
@@ -442,10 +444,17 @@ class GanArguments:
         },
     )
     translate: float = field(
-        default=0.125,
+        default=0.0,
         metadata={
             "help": "Shift real and generated images alike by up to this share of their side before the "
             "discriminator sees them (differentiable augmentation, which keeps it from memorising few paintings); 0: none."
+        },
+    )
+    classifier_loss_weight: float = field(
+        default=1.0,
+        metadata={
+            "help": "Weight of the discriminator's auxiliary emotion classifier: trained on real paintings, it asks the "
+            "generator's paintings to be recognisably of their emotion (AC-GAN), besides the projection; 0: off."
         },
     )
     sample_every_steps: int = field(

@@ -68,32 +68,42 @@ class ArtGANTraining(nn.Module):
     """The generator, the discriminator and the generator's moving average, as one module for the loop: its forward
     computes one network's loss, so that Accelerate's wrappers (autocast, DDP) see every call."""
 
-    def __init__(self, config: ArtGANConfig, ema_decay: float, translate_fraction: float):
+    def __init__(self, config: ArtGANConfig, ema_decay: float, translate_fraction: float, classifier_weight: float):
         super().__init__()
         self.generator, self.discriminator = ArtGANGenerator(config), ArtGANDiscriminator(config)
         self.average_generator = copy.deepcopy(self.generator).requires_grad_(False)
         self.register_buffer("average_steps", torch.zeros((), dtype=torch.long))
         self.ema_decay, self.translate_fraction = ema_decay, translate_fraction
+        self.classifier_weight = classifier_weight
 
     @property
     def config(self) -> ArtGANConfig:
         return self.generator.config
 
-    def discriminate(self, images: torch.Tensor, emotion_ids: torch.Tensor) -> torch.Tensor:
-        return self.discriminator(translate(images, self.translate_fraction), emotion_ids).scores  # (B,)
+    def discriminate(self, images: torch.Tensor, emotion_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(scores (B,), the auxiliary classifier's loss (B,), times its weight) of augmented `images`."""
+        output = self.discriminator(translate(images, self.translate_fraction), emotion_ids)
+        classification = nn.functional.cross_entropy(output.logits.float(), emotion_ids, reduction="none")
+        return output.scores, self.classifier_weight * classification
 
-    def forward(self, pixel_values: torch.Tensor, emotion_ids: torch.Tensor, network: str) -> torch.Tensor:
-        """Per-painting hinge losses (B,) of `network`: "discriminator" (real `pixel_values` against fakes),
-        "generator" (fakes of the same emotions), or "validation" (the discriminator's loss against the average
-        generator's fakes)."""
+    def forward(self, images: torch.Tensor, emotion_ids: torch.Tensor, network: str):
+        """Per-painting hinge losses (B,) of `network`:
+        - "discriminator": real `images` against fakes of the same emotions; returns (losses, fakes), the fakes still
+          attached to the generator, whose step trains on them next (one generator pass a step);
+        - "generator": the fakes (`images`) that the updated discriminator scores;
+        - "validation": the discriminator's loss on real `images` against the average generator's fakes."""
+        if network == "generator":  # fakes that look real, and of their emotion to the auxiliary classifier
+            scores, classification = self.discriminate(images, emotion_ids)
+            return classification - scores
         noise = torch.randn(len(emotion_ids), self.config.noise_dim, device=emotion_ids.device)
-        if network == "generator":
-            return -self.discriminate(self.generator(noise, emotion_ids).images, emotion_ids)
         painter = self.average_generator if network == "validation" else self.generator
-        with torch.no_grad():
-            fakes = painter(noise, emotion_ids).images
-        real_scores, fake_scores = self.discriminate(pixel_values, emotion_ids), self.discriminate(fakes, emotion_ids)
-        return torch.relu(1 - real_scores) + torch.relu(1 + fake_scores)
+        fakes = painter(noise, emotion_ids).images  # (B, 3, H, W)
+        (real_scores, classification), (fake_scores, _) = (
+            self.discriminate(images, emotion_ids),
+            self.discriminate(fakes.detach(), emotion_ids),
+        )
+        losses = torch.relu(1 - real_scores) + torch.relu(1 + fake_scores) + classification
+        return losses if network == "validation" else (losses, fakes)
 
     @torch.no_grad()
     def update_average(self) -> None:
@@ -139,7 +149,8 @@ class GanTask(TrainingTask):
         )
 
     def build_model(self) -> ArtGANTraining:
-        return ArtGANTraining(self.config, self.arguments.ema_decay, self.arguments.translate)
+        arguments = self.arguments
+        return ArtGANTraining(self.config, arguments.ema_decay, arguments.translate, arguments.classifier_loss_weight)
 
     def build_optimizers(self, model: ArtGANTraining, args: GanTrainingArguments) -> dict:
         rates = {"generator": args.learning_rate, "discriminator": self.arguments.discriminator_learning_rate}
@@ -183,16 +194,11 @@ class GanTask(TrainingTask):
         flipped = torch.rand(len(real), device=real.device) < 0.5  # the model's RNG, which resume restores
         real = torch.where(flipped[:, None, None, None], real.flip(-1), real)
         emotions = batch["emotion_ids"]
-        losses = {}
-        for network in ("discriminator", "generator"):  # the generator's step sees the updated discriminator
-            optimizer = step.optimizers[f"optimizer-{network}"]
-            item_losses = model(real, emotions, network=network)
-            accelerator.backward(item_losses.mean())
-            optimizer.step()
-            step.schedulers[f"optimizer-{network}"].step()
-            model.zero_grad(set_to_none=True)  # the generator's loss reached the discriminator too
-            total = accelerator.reduce(item_losses.detach().sum(), reduction="sum").item()
-            losses[f"{network}_loss"] = (total, len(item_losses) * accelerator.num_processes)
+        discriminator_losses, fakes = model(real, emotions, network="discriminator")
+        losses = {"discriminator_loss": optimize(model, discriminator_losses, "discriminator", step)}
+        # The generator trains on the same fakes, as the updated discriminator scores them.
+        generator_losses = model(fakes, emotions, network="generator")
+        losses["generator_loss"] = optimize(model, generator_losses, "generator", step)
         accelerator.unwrap_model(model).update_average()
         return losses
 
@@ -209,6 +215,18 @@ class GanTask(TrainingTask):
         model.average_generator.save_pretrained(output_dir)
         model.discriminator.save_pretrained(output_dir / DISCRIMINATOR_FOLDER)
         self.processor.save_pretrained(output_dir)
+
+
+def optimize(model, item_losses: torch.Tensor, network: str, step: Step) -> tuple[float, float]:
+    """One step of `network`'s optimizer on the mean of `item_losses`; returns their (sum, count) over processes. The
+    gradients are cleared after it: the generator's loss reaches the discriminator's weights too."""
+    accelerator = step.accelerator
+    accelerator.backward(item_losses.mean())
+    step.optimizers[f"optimizer-{network}"].step()
+    step.schedulers[f"optimizer-{network}"].step()
+    model.zero_grad(set_to_none=True)
+    total = accelerator.reduce(item_losses.detach().sum(), reduction="sum").item()
+    return total, len(item_losses) * accelerator.num_processes
 
 
 @torch.no_grad()

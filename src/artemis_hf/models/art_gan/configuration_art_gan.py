@@ -12,20 +12,21 @@ class ArtGANConfig(PreTrainedConfig):
     with spectral normalisation, trained with the hinge loss.
 
     Args:
-        image_size (`int`, defaults to 32): side of the square images, a power of two from 8; the generator starts at
-            4 x 4 and doubles the side once per entry of `generator_channels` after the first.
-        noise_dim (`int`, defaults to 128): length of the generator's noise vector.
-        generator_channels (`list[int]`, *optional*): widths of the generator's feature maps from 4 x 4 up to
-            `image_size`, one per resolution. Default: 256 halving to no fewer than 32.
-        discriminator_channels (`list[int]`, *optional*): widths of the discriminator's feature maps from
-            `image_size` down to 4 x 4, one per resolution. Default: 32 doubling to no more than 256.
+        image_size (`int`, defaults to 32): side of the square images, a power of two from 8.
+        noise_dim (`int`, defaults to 64): length of the generator's noise vector.
+        generator_channels (`list[int]`, *optional*): widths of the generator's feature maps at 4 x 4, 8 x 8, ... up
+            to image_size / 2, each followed by a 4 x 4 transposed convolution of stride 2 (the last one to RGB).
+            Default: 32 doubling towards 4 x 4, at most 512 (32 px: 128, 64, 32).
+        discriminator_channels (`list[int]`, *optional*): widths of the discriminator's feature maps at
+            image_size / 2 down to 4 x 4, each made by a 4 x 4 convolution of stride 2. Default: 32 doubling, at
+            most 512 (32 px: 32, 64, 128).
     Emotions are the labels: `id2label` defaults to the 9 ArtEmis emotions, in the reference order.
     """
 
     model_type = "artemis-art-gan"
 
     image_size: int = 32
-    noise_dim: int = 128
+    noise_dim: int = 64
     generator_channels: list[int] | None = None
     discriminator_channels: list[int] | None = None
 
@@ -38,16 +39,16 @@ class ArtGANConfig(PreTrainedConfig):
             raise ValueError(f"image_size must be a power of two, at least 8, got {size}")
         if self.noise_dim < 1:
             raise ValueError(f"noise_dim must be positive, got {self.noise_dim}")
-        resolutions = size.bit_length() - 2  # 4, 8, ..., image_size
+        resolutions = size.bit_length() - 3  # 4, 8, ..., image_size / 2
         if self.generator_channels is None:
-            self.generator_channels = [max(256 >> index, 32) for index in range(resolutions)]
+            self.generator_channels = [min(32 << index, 512) for index in reversed(range(resolutions))]
         if self.discriminator_channels is None:
-            self.discriminator_channels = [min(32 << index, 256) for index in range(resolutions)]
+            self.discriminator_channels = [min(32 << index, 512) for index in range(resolutions)]
         for name in ("generator_channels", "discriminator_channels"):
             channels = list(getattr(self, name))
             if len(channels) != resolutions or min(channels) < 1:
                 raise ValueError(
-                    f"{name} needs {resolutions} positive widths for image_size={size} (4 x 4 to {size} x {size}), "
+                    f"{name} needs {resolutions} positive widths for image_size={size} (4 x 4 to {size // 2} x {size // 2}), "
                     f"got {channels}"
                 )
             setattr(self, name, channels)

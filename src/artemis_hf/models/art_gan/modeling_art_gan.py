@@ -27,9 +27,11 @@ class ArtGANGeneratorOutput(ModelOutput):
 @dataclass
 class ArtGANDiscriminatorOutput(ModelOutput):
     """scores: (batch,) how real each image looks for its emotion (the hinge loss wants > 1 for real, < -1 for fake).
-    pooler_output: (batch, discriminator_channels[-1]) the pooled features that the scores read."""
+    logits: (batch, num_labels) the auxiliary classifier's emotion scores (Odena et al., 2017).
+    pooler_output: (batch, discriminator_channels[-1]) the pooled features that both read."""
 
     scores: torch.FloatTensor | None = None
+    logits: torch.FloatTensor | None = None
     pooler_output: torch.FloatTensor | None = None
 
 
@@ -40,19 +42,15 @@ class ArtGANPreTrainedModel(PreTrainedModel):
 
     @torch.no_grad()
     def _init_weights(self, module):
-        # DCGAN's N(0, 0.02) for the layers; the conditional norms start as the identity, so that every emotion
-        # starts from the same unconditioned network.
-        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            weight = getattr(module, "parametrizations", None)
-            nn.init.normal_(weight.weight.original if weight is not None else module.weight, 0.0, 0.02)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
+        # The generator's layers: DCGAN's N(0, 0.02). The discriminator's keep PyTorch's defaults, whose scale spectral
+        # normalisation divides away. The conditional norms start as the identity, so that every emotion starts from
+        # the same network.
+        if isinstance(module, (nn.ConvTranspose2d, nn.Linear)) and not hasattr(module, "parametrizations"):
+            nn.init.normal_(module.weight, 0.0, 0.02)
+            nn.init.zeros_(module.bias)
         elif isinstance(module, ConditionalBatchNorm2d):
             nn.init.ones_(module.scale)
             nn.init.zeros_(module.shift)
-        elif isinstance(module, nn.Embedding):
-            weight = getattr(module, "parametrizations", None)
-            nn.init.normal_(weight.weight.original if weight is not None else module.weight, 0.0, 0.02)
 
 
 class ConditionalBatchNorm2d(nn.Module):
@@ -77,8 +75,8 @@ def check_emotion_ids(emotion_ids: torch.Tensor, batch: int, num_labels: int) ->
 
 
 class ArtGANGenerator(ArtGANPreTrainedModel):
-    """Noise and an emotion -> a painting: a linear map to 4 x 4, then per resolution conditional batch norm, ReLU,
-    2x nearest upsampling and a 3 x 3 convolution, and a last convolution to RGB."""
+    """Noise and an emotion -> a painting: a linear map to 4 x 4, then per resolution conditional batch norm, ReLU
+    and a 4 x 4 transposed convolution of stride 2 (DCGAN's), the last one to RGB, and tanh."""
 
     main_input_name = "noise"
 
@@ -87,10 +85,10 @@ class ArtGANGenerator(ArtGANPreTrainedModel):
         channels = config.generator_channels
         self.project = nn.Linear(config.noise_dim, channels[0] * 4 * 4)
         self.norms = nn.ModuleList(ConditionalBatchNorm2d(width, config.num_labels) for width in channels)
-        self.convs = nn.ModuleList(
-            nn.Conv2d(width, next_width, 3, padding=1) for width, next_width in zip(channels, channels[1:])
+        self.upsamples = nn.ModuleList(
+            nn.ConvTranspose2d(width, next_width, 4, stride=2, padding=1)
+            for width, next_width in zip(channels, [*channels[1:], 3])
         )
-        self.to_rgb = nn.Conv2d(channels[-1], 3, 3, padding=1)
         self.post_init()
 
     def forward(self, noise: torch.Tensor, emotion_ids: torch.LongTensor) -> ArtGANGeneratorOutput:
@@ -102,11 +100,9 @@ class ArtGANGenerator(ArtGANPreTrainedModel):
             raise ValueError(f"noise must be (batch, {self.config.noise_dim}), got shape {tuple(noise.shape)}")
         check_emotion_ids(emotion_ids, len(noise), self.config.num_labels)
         hidden = self.project(noise).view(len(noise), -1, 4, 4)  # (B, C0, 4, 4)
-        for norm, conv in zip(self.norms, self.convs):
-            hidden = torch.relu(norm(hidden, emotion_ids))
-            hidden = conv(nn.functional.interpolate(hidden, scale_factor=2.0, mode="nearest"))  # (B, C, 2h, 2w)
-        hidden = torch.relu(self.norms[-1](hidden, emotion_ids))
-        return ArtGANGeneratorOutput(images=torch.tanh(self.to_rgb(hidden)))  # (B, 3, H, W)
+        for norm, upsample in zip(self.norms, self.upsamples):
+            hidden = upsample(torch.relu(norm(hidden, emotion_ids)))  # (B, C, 2h, 2w), then (B, 3, H, W)
+        return ArtGANGeneratorOutput(images=torch.tanh(hidden))
 
     @torch.no_grad()
     def refresh_batch_norm_statistics(self, num_batches: int = 16, batch_size: int = 64, seed: int = 0) -> None:
@@ -136,21 +132,22 @@ class ArtGANGenerator(ArtGANPreTrainedModel):
 
 
 class ArtGANDiscriminator(ArtGANPreTrainedModel):
-    """A painting and an emotion -> a realness score: spectrally normalised convolutions (3 x 3 at each resolution,
-    then 4 x 4 with stride 2 down to 4 x 4), LeakyReLU, sum pooling, and a linear score plus the projection of the
-    pooled features on the emotion's embedding."""
+    """A painting and an emotion -> a realness score: spectrally normalised 4 x 4 convolutions of stride 2 down to
+    4 x 4, each with LeakyReLU, sum pooling, and a linear score plus the projection of the pooled features on the
+    emotion's embedding; an auxiliary head classifies the emotion from the same features."""
 
     main_input_name = "pixel_values"
 
     def __init__(self, config: ArtGANConfig):
         super().__init__(config)
         channels = config.discriminator_channels
-        layers = [spectral_norm(nn.Conv2d(3, channels[0], 3, padding=1)), nn.LeakyReLU(0.1)]
-        for width, next_width in zip(channels, channels[1:]):
+        layers = []
+        for width, next_width in zip([3, *channels], channels):
             layers += [spectral_norm(nn.Conv2d(width, next_width, 4, stride=2, padding=1)), nn.LeakyReLU(0.1)]
         self.features = nn.Sequential(*layers)
         self.score = spectral_norm(nn.Linear(channels[-1], 1))
         self.emotion_embedding = spectral_norm(nn.Embedding(config.num_labels, channels[-1]))
+        self.classifier = spectral_norm(nn.Linear(channels[-1], config.num_labels))
         self.post_init()
 
     def forward(self, pixel_values: torch.Tensor, emotion_ids: torch.LongTensor) -> ArtGANDiscriminatorOutput:
@@ -164,7 +161,8 @@ class ArtGANDiscriminator(ArtGANPreTrainedModel):
         check_emotion_ids(emotion_ids, len(pixel_values), self.config.num_labels)
         pooled = self.features(pixel_values).sum(dim=(2, 3))  # (B, C)
         projection = (self.emotion_embedding(emotion_ids) * pooled).sum(dim=1)  # (B,)
-        return ArtGANDiscriminatorOutput(scores=self.score(pooled).squeeze(1) + projection, pooler_output=pooled)
+        scores = self.score(pooled).squeeze(1) + projection
+        return ArtGANDiscriminatorOutput(scores=scores, logits=self.classifier(pooled), pooler_output=pooled)
 
 
 def to_pil_images(images: torch.Tensor) -> list[Image.Image]:
