@@ -1,7 +1,7 @@
 """Throughput of the emotion-conditioned art GAN (the config's default widths, random weights) as `train gan` trains it.
 
 Prints one JSON object: discriminator steps/s (real and generated paintings through D, backward, Adam), generator
-steps/s (fakes through D, backward, Adam), full training steps/s (both and the moving-average update, as
+steps/s (fakes made and scored, backward, Adam), full training steps/s (both and the moving-average update, as
 `GanTask.training_step` does them) and the paintings per second that consumes, the generator's sampling images/s
 (eval mode, no grad) at a larger batch, and the two networks' parameter counts. Each figure is the best of
 `--repeats` runs of `--steps` steps after one warm-up step. fp32 unless `--bf16` (autocast; meant for a GPU).
@@ -22,10 +22,8 @@ import time
 import torch
 
 from artemis_hf.models.art_gan import ArtGANConfig
+from artemis_hf.training.arguments import GanArguments, GanTrainingArguments
 from artemis_hf.training.gan import ArtGANTraining
-
-# GanArguments' and GanTrainingArguments' defaults.
-EMA_DECAY, TRANSLATE, LEARNING_RATE, BETAS = 0.999, 0.125, 2e-4, (0.0, 0.9)
 
 
 def steps_per_second(step, steps: int, repeats: int, device: torch.device) -> float:
@@ -65,27 +63,43 @@ def main() -> None:
     torch.manual_seed(0)
     device = torch.device(args.device)
     config = ArtGANConfig(image_size=args.image_size)
-    model = ArtGANTraining(config, EMA_DECAY, TRANSLATE).to(device).train()
+    gan, training = GanArguments(), GanTrainingArguments(output_dir="unused")  # `train gan`'s defaults
+    model = ArtGANTraining(config, gan.ema_decay, gan.translate, gan.classifier_loss_weight).to(device).train()
+    rates = {"generator": training.learning_rate, "discriminator": 2 * training.learning_rate}
     optimizers = {
-        name: torch.optim.Adam(getattr(model, name).parameters(), lr=rate, betas=BETAS)
-        for name, rate in (("discriminator", 2 * LEARNING_RATE), ("generator", LEARNING_RATE))
+        name: torch.optim.Adam(
+            getattr(model, name).parameters(), lr=rate, betas=(training.adam_beta1, training.adam_beta2)
+        )
+        for name, rate in rates.items()
     }
     real = torch.rand(args.batch_size, 3, args.image_size, args.image_size, device=device) * 2 - 1
     emotions = torch.randint(0, config.num_labels, (args.batch_size,), device=device)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16)
 
-    def network_step(network: str, pixel_values: torch.Tensor = real) -> None:
-        with autocast:
-            loss = model(pixel_values, emotions, network=network).mean()
-        loss.backward()
+    def optimize(network: str, losses: torch.Tensor) -> None:
+        losses.mean().backward()
         optimizers[network].step()
         model.zero_grad(set_to_none=True)  # the generator's loss reached the discriminator too
 
-    def training_step() -> None:  # GanTask.training_step without Accelerate: flips, D, then G, then the average
+    def discriminator_step(pixel_values: torch.Tensor = real) -> torch.Tensor:
+        """Real paintings against fakes; returns the fakes, still attached to the generator."""
+        with autocast:
+            losses, fakes = model(pixel_values, emotions, network="discriminator")
+        optimize("discriminator", losses)
+        return fakes
+
+    def generator_step(fakes: torch.Tensor | None = None) -> None:
+        with autocast:
+            if fakes is None:
+                fakes = model.generator(torch.randn(len(emotions), config.noise_dim, device=device), emotions).images
+            losses = model(fakes, emotions, network="generator")
+        optimize("generator", losses)
+
+    def training_step() -> (
+        None
+    ):  # GanTask.training_step without Accelerate: flips, D, then G on D's fakes, the average
         flipped = torch.rand(len(real), device=device) < 0.5
-        pixel_values = torch.where(flipped[:, None, None, None], real.flip(-1), real)
-        network_step("discriminator", pixel_values)
-        network_step("generator", pixel_values)
+        generator_step(discriminator_step(torch.where(flipped[:, None, None, None], real.flip(-1), real)))
         model.update_average()
 
     generator = model.generator
@@ -97,12 +111,8 @@ def main() -> None:
             generator.sample(sample_emotions)
 
     rate = {
-        "discriminator_steps_per_second": steps_per_second(
-            lambda: network_step("discriminator"), args.steps, args.repeats, device
-        ),
-        "generator_steps_per_second": steps_per_second(
-            lambda: network_step("generator"), args.steps, args.repeats, device
-        ),
+        "discriminator_steps_per_second": steps_per_second(discriminator_step, args.steps, args.repeats, device),
+        "generator_steps_per_second": steps_per_second(generator_step, args.steps, args.repeats, device),
         "training_steps_per_second": steps_per_second(training_step, args.steps, args.repeats, device),
     }
     rate["training_images_per_second"] = rate["training_steps_per_second"] * args.batch_size

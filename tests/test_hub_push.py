@@ -20,6 +20,7 @@ import torch
 from huggingface_hub import ModelCard, hf_hub_download
 from PIL import Image
 from transformers import (
+    AutoModel,
     AutoModelForImageClassification,
     AutoModelForImageTextToText,
     AutoModelForSequenceClassification,
@@ -98,6 +99,8 @@ def model_dir(request, tmp_path) -> Path:
     name = request.param
     if name in ("image-emotion", "handcrafted-emotion"):
         source = request.getfixturevalue("image_models")[name]
+    elif name == "art-gan":
+        source = request.getfixturevalue("trained_gan").model_dir
     else:
         source = request.getfixturevalue("quickstart_outputs").output_dir / name
     return Path(shutil.copytree(source, tmp_path / name))
@@ -114,6 +117,9 @@ def push(model_dir: Path, repo_id: str, capsys, *options: str) -> tuple[int, str
 
 def loaded(family: str, name_or_path):
     """The model and the outputs that a user of the family gets from `name_or_path`."""
+    if family == "art-gan":  # the same noise, the same paintings
+        model = AutoModel.from_pretrained(name_or_path)
+        return model, model.sample(torch.arange(9), generator=torch.Generator().manual_seed(0)).tolist()
     if family.startswith("speaker"):
         model = AutoModelForImageTextToText.from_pretrained(name_or_path)
         return model, pipeline("artemis-captioning", model=name_or_path)(PAINTING, emotion="awe")
@@ -164,8 +170,8 @@ def test_push_and_pull_each_family(model_dir, hub, capsys, tmp_path):
     pushed = set(hub.api.list_repo_files(repo_id))
     kept_out = {"pytorch_model.bin", "notes.txt", "missing_images.json"}
     expected = {
-        path.name
-        for path in model_dir.iterdir()
+        str(path.relative_to(model_dir))
+        for path in [*model_dir.iterdir(), *(p for sub in family.subfolders for p in (model_dir / sub).iterdir())]
         if path.is_file()
         and (path.suffix in (".safetensors", ".json", ".py", ".png") or path.name == "README.md")
         and path.name not in kept_out
@@ -193,7 +199,7 @@ def test_push_and_pull_each_family(model_dir, hub, capsys, tmp_path):
     # Every folder here is of the synthetic release, and its training_args.json or eval_results.json says so.
     assert training_data(read_model_folder(model_dir)).synthetic
     assert card.text.splitlines()[1].endswith(SYNTHETIC_TITLE)
-    assert f'model="{repo_id}"' in card.text
+    assert f'model="{repo_id}"' in card.text or f'from_pretrained("{repo_id}")' in card.text
     run_snippets(card.text, tmp_path)
 
 
