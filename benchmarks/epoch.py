@@ -6,12 +6,13 @@ and prints one JSON object: per epoch its utterances/s, the share of the trainin
 time an epoch of the full release (338,777 training utterances) would take at that rate, and GPU utilisation where
 torch can read it.
 
-    python benchmarks/epoch.py [--num_paintings 2000] [--modes grouped ungrouped grouped_cached]
+    python benchmarks/epoch.py [--num_paintings 2000] [--modes grouped ungrouped grouped_cached grouped_on_device]
                                [--backbone resnet34] [--image_size 256] [--batch_size 128] [--epochs 2]
                                [--num_workers N] [--compile] [--arch sat]
 
 Modes: grouped (a painting's captions share its image: the default), ungrouped (one image per caption, as the
-reference), grouped_cached (grouped, with --image_cache_dir).
+reference), grouped_cached (grouped, with --image_cache_dir), grouped_on_device (grouped, with --decode_on_device: the
+images decoded and resized where the model runs, by nvJPEG on a GPU).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ MODES = {
     "grouped": {},
     "ungrouped": {"captions_per_painting": 1},
     "grouped_cached": {"image_cache_dir": "image-cache"},
+    "grouped_on_device": {"decode_on_device": True},
 }
 
 

@@ -33,7 +33,7 @@ run)
     fi
     python benchmarks/speaker.py "${speaker[@]}" > "$out/speaker.json"
     python benchmarks/speaker.py "${speaker[@]}" --arch sat m2 --compile > "$out/speaker-compiled.json"
-    python benchmarks/epoch.py "${epoch[@]}" --modes grouped_cached > "$out/epoch.json"
+    python benchmarks/epoch.py "${epoch[@]}" --modes grouped_cached grouped_on_device > "$out/epoch.json"
     python benchmarks/epoch.py "${epoch[@]}" --modes grouped_cached --arch m2 > "$out/epoch-m2.json"
     ;;
 *)

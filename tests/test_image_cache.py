@@ -174,3 +174,43 @@ def test_bad_inputs(tmp_path, paintings):
         ResizedImageCache(tmp_path, [], image_processor(32))
     with pytest.raises(FileNotFoundError, match="missing.jpg"):
         cache.get(0, {"path": str(tmp_path / "missing.jpg"), "bytes": None})
+
+
+def test_decoding_where_the_model_runs_matches_the_processor(paintings):
+    """`--decode_on_device`: torchvision's decoder and antialiased resize (here on the CPU; nvJPEG on a GPU) give
+    nearly the processor's pixel values, for JPEG files, a greyscale one, embedded bytes and a PNG."""
+    from artemis_hf.data.image_cache import decoded_pixel_values, read_image_bytes
+
+    _, images = paintings
+    buffer = io.BytesIO()
+    noise((50, 42), 11).save(buffer, format="PNG")
+    images = [*images, {"path": None, "bytes": buffer.getvalue()}]
+    processor = image_processor(32)
+    files = [np.frombuffer(read_image_bytes(image), dtype=np.uint8) for image in images]
+    decoded = decoded_pixel_values(processor, files, torch.device("cpu"))
+    expected = on_the_fly(processor, images)
+    assert decoded.shape == expected.shape == (len(images), 3, 32, 32)
+    # Noise images are the hardest case for two resize implementations; the mean stays within 2% of the range.
+    assert (decoded - expected).abs().mean() < 0.04 and torch.corrcoef(
+        torch.stack([decoded.flatten(), expected.flatten()])
+    )[0, 1] > 0.95
+
+
+def test_a_speaker_trains_with_images_decoded_where_it_runs(synthetic_release, tmp_path):
+    from artemis_hf.data.sources import ReleaseArguments
+    from artemis_hf.quickstart import TINY_SPEAKER
+    from artemis_hf.training.arguments import SpeakerArguments, SpeakerTrainingArguments
+    from artemis_hf.training.speaker import training_function
+
+    settings = {**TINY_SPEAKER, "cache_features": False, "decode_on_device": True, "eval_max_paintings": 0}
+    with pytest.raises(ValueError, match="--decode_on_device decodes the images every epoch"):
+        SpeakerArguments(**{**settings, "image_cache_dir": str(tmp_path / "cache")})
+    release = ReleaseArguments(csv=str(synthetic_release.csv_path), images_dir=str(synthetic_release.images_dir))
+    training = SpeakerTrainingArguments(
+        output_dir=str(tmp_path / "speaker"), num_epochs=2, per_device_batch_size=64, learning_rate=3e-3,
+        lr_scheduler="constant", early_stopping_patience=None, cpu=True, mixed_precision="no",
+    )  # fmt: skip
+    training_function(release, SpeakerArguments(**settings), training)
+    history = json.loads((tmp_path / "speaker" / "log_history.json").read_text())
+    assert [record["epoch"] for record in history] == [1, 2]
+    assert history[1]["train_loss"] < history[0]["train_loss"]

@@ -142,3 +142,39 @@ def resized_pixel_values(image_processor, arrays: Sequence[np.ndarray]) -> torch
     """(N, 3, S, S) float pixel values of images `ResizedImageCache.get` returned: the processor without its resize."""
     batch = image_processor(arrays, do_resize=False, input_data_format=ChannelDimension.LAST, return_tensors="pt")
     return batch["pixel_values"]
+
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def read_image_bytes(image: dict) -> bytes:
+    """The file of an undecoded `datasets.Image` value: its embedded bytes, else the file at its path."""
+    if image.get("bytes") is not None:
+        return image["bytes"]
+    return Path(image["path"]).read_bytes()
+
+
+def decoded_pixel_values(image_processor, encoded: Sequence[np.ndarray], device: torch.device) -> torch.Tensor:
+    """(N, 3, H, W) float pixel values of image files' bytes (uint8 arrays), decoded and resized on `device`: JPEGs
+    by torchvision's GPU decoder (nvJPEG) on a GPU, anything else (and everything on a CPU) by its CPU decoder. The
+    resize is torch's antialiased bilinear one, close to the processor's but not bit-equal."""
+    from torchvision.io import ImageReadMode, decode_image, decode_jpeg
+
+    files = [torch.from_numpy(np.asarray(data, dtype=np.uint8)) for data in encoded]
+    on_gpu = [index for index, data in enumerate(encoded) if device.type == "cuda" and bytes(data[:3]) == JPEG_MAGIC]
+    images = [
+        None if index in on_gpu else decode_image(data, mode=ImageReadMode.RGB) for index, data in enumerate(files)
+    ]
+    if on_gpu:  # one batched call
+        for index, image in zip(on_gpu, decode_jpeg([files[i] for i in on_gpu], ImageReadMode.RGB, device=device)):
+            images[index] = image  # (3, h, w) uint8
+    size = (image_processor.size["height"], image_processor.size["width"])
+    pixels = torch.stack(
+        [
+            torch.nn.functional.interpolate(image[None].to(device).float(), size, mode="bilinear", antialias=True)[0]
+            for image in images
+        ]
+    )  # (N, 3, H, W) in [0, 255]
+    mean = torch.tensor(image_processor.image_mean, device=device)[:, None, None]
+    std = torch.tensor(image_processor.image_std, device=device)[:, None, None]
+    return (pixels * image_processor.rescale_factor - mean) / std

@@ -307,6 +307,14 @@ class SpeakerArguments:
             "epochs and runs decode none (a changed image file is read again)."
         },
     )
+    decode_on_device: bool = field(
+        default=False,
+        metadata={
+            "help": "Decode and resize the images where the model runs (sat, m2): on a GPU, JPEGs by torchvision's "
+            "nvJPEG decoder, which frees the CPU cores; the loader workers then only read files. Its antialiased "
+            "resize is close to the processor's, not equal. Not with --image_cache_dir."
+        },
+    )
     compile: bool = field(
         default=False,
         metadata={"help": "torch.compile the decoder's per-word step (sat, m2): on a GPU, fewer kernel launches."},
@@ -367,6 +375,11 @@ class SpeakerArguments:
             raise ValueError(f"paintings_per_batch must be at least 1, got {self.paintings_per_batch}")
         if self.eval_max_paintings is not None and self.eval_max_paintings < 0:
             raise ValueError(f"eval_max_paintings must be >= 0 or None, got {self.eval_max_paintings}")
+        if self.decode_on_device and (self.image_cache_dir is not None or self.cache_features):
+            raise ValueError(
+                "--decode_on_device decodes the images every epoch; --image_cache_dir and --cache_features decode them "
+                "once: pass one"
+            )
 
 
 @dataclass

@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..data.image_cache import ResizedImageCache
+from ..data.image_cache import ResizedImageCache, read_image_bytes
 
 
 class CaptionGroups(torch.utils.data.Dataset):
     """Items `{"painting_id", "emotion": [..], "input_ids": [[..], ..]}` and the painting's image: `"image"` decoded
     (PIL), or with `image_cache_dir`, `"resized_image"`, the model-sized uint8 array that `ResizedImageCache` keeps
-    (decoded on first use only); no image when `with_images` is False (for grids cached by painting id)."""
+    (decoded on first use only), or with `encoded_images`, `"image_file"`, the file's bytes as a uint8 array (decoded
+    where the model runs); no image when `with_images` is False (for grids cached by painting id)."""
 
     def __init__(
         self,
@@ -29,6 +30,7 @@ class CaptionGroups(torch.utils.data.Dataset):
         with_images: bool = True,
         image_cache_dir: str | None = None,
         image_processor=None,
+        encoded_images: bool = False,
     ):
         if captions_per_painting is not None and captions_per_painting < 1:
             raise ValueError(f"captions_per_painting must be at least 1 (or None: all), got {captions_per_painting}")
@@ -41,11 +43,12 @@ class CaptionGroups(torch.utils.data.Dataset):
         self.groups.sort(key=lambda rows: rows[0])  # items in the order of their first row
         self.group_paintings = [int(codes[rows[0]]) for rows in self.groups]
         self.captions = split.select_columns(["emotion", "input_ids"])
-        self.images, self.image_cache = None, None
+        self.images, self.image_cache, self.encoded_images = None, None, encoded_images
         if with_images:
             self.images = split.select_columns(["image"])
-            if image_cache_dir is not None:  # the cache decides whether to decode
+            if image_cache_dir is not None or encoded_images:  # decoded later, if at all
                 self.images = self.images.cast_column("image", datasets.Image(decode=False))
+            if image_cache_dir is not None:
                 self.image_cache = ResizedImageCache(image_cache_dir, list(self.painting_ids), image_processor)
 
     @property
@@ -61,6 +64,8 @@ class CaptionGroups(torch.utils.data.Dataset):
         item = {"painting_id": self.painting_ids[painting_row], **self.captions[rows.tolist()]}
         if self.image_cache is not None:
             item["resized_image"] = self.image_cache.get(painting_row, self.images[int(rows[0])]["image"])
+        elif self.encoded_images:  # an array, which Accelerate leaves on the CPU, where the decoder reads it
+            item["image_file"] = np.frombuffer(read_image_bytes(self.images[int(rows[0])]["image"]), dtype=np.uint8)
         elif self.images is not None:
             item["image"] = self.images[int(rows[0])]["image"]
         return item

@@ -37,7 +37,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForImageTextToText, AutoProcessor, ViTImageProcessor
 
 from ..argparsing import run_command
-from ..data.image_cache import resized_pixel_values
+from ..data.image_cache import decoded_pixel_values, resized_pixel_values
 from ..data.images import to_rgb
 from ..data.paintings import keep_paintings_with_images, load_speaker_data, paintings_of
 from ..data.sources import ReleaseArguments, results_dataset_name
@@ -189,6 +189,7 @@ class SpeakerTask(TrainingTask):
                 with_images=not self.args.cache_features,
                 image_cache_dir=self.args.image_cache_dir,
                 image_processor=self.processor.image_processor,
+                encoded_images=self.args.decode_on_device,
             )
             for name in ("train", "validation")
         )
@@ -230,6 +231,8 @@ class SpeakerTask(TrainingTask):
             batch["emotion_ids"] = torch.tensor([emotion for item in items for emotion in item["emotion"]])
         if self.grids is not None:
             batch["image_features"] = self.grids[[self.grid_rows[item["painting_id"]] for item in items]].float()
+        elif "image_file" in items[0]:  # decoded in `image_inputs`, on the model's device
+            batch["image_files"] = [item["image_file"] for item in items]
         elif "resized_image" in items[0]:
             batch["pixel_values"] = resized_pixel_values(
                 self.processor.image_processor, [item["resized_image"] for item in items]
@@ -240,9 +243,14 @@ class SpeakerTask(TrainingTask):
             )["pixel_values"]
         return batch
 
-    @staticmethod
-    def image_inputs(batch: dict) -> dict:
-        """The model's image arguments for a batch: pixels or cached grids, and the image of each caption."""
+    def image_inputs(self, batch: dict) -> dict:
+        """The model's image arguments for a batch: pixels or cached grids, and the image of each caption. Image files
+        (`--decode_on_device`) are decoded here, where the labels already are."""
+        if "image_files" in batch:
+            device = batch["labels"].device
+            batch["pixel_values"] = decoded_pixel_values(
+                self.processor.image_processor, batch.pop("image_files"), device
+            )
         names = ("pixel_values", "image_features", "image_index")
         return {name: batch[name] for name in names if name in batch}
 
