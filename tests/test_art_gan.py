@@ -13,9 +13,10 @@ from transformers import AutoModel
 
 from artemis_hf.cli import main as cli
 from artemis_hf.emotions import EMOTIONS
-from artemis_hf.evaluation.art_gan import frechet_distance, load_emotion_classifier
+from artemis_hf.evaluation.art_gan import frechet_distance
 from artemis_hf.models.art_gan import ArtGANConfig, ArtGANDiscriminator, ArtGANGenerator, to_pil_images
 from artemis_hf.training.gan import translate
+from artemis_hf.visualize import load_emotion_classifier
 
 TINY = dict(image_size=16, noise_dim=8, generator_channels=[16, 8], discriminator_channels=[8, 16])
 
@@ -119,14 +120,14 @@ def test_a_classifier_without_the_nine_emotions_is_refused(tmp_path):
         ValueError,
         match=r"--classifier .*sentiment has the labels \['positive', 'negative', 'something else'\], not the 9 emotions",
     ):
-        load_emotion_classifier(str(folder))
+        load_emotion_classifier(str(folder), "--classifier")
     gan = tmp_path / "gan"
     ArtGANGenerator(ArtGANConfig(**TINY)).save_pretrained(gan)
     with pytest.raises(
         ValueError,
         match=r"--classifier .*gan holds a 'artemis-art-gan' model \(the art-gan family\), not an image emotion classifier",
     ):
-        load_emotion_classifier(str(gan))
+        load_emotion_classifier(str(gan), "--classifier")
 
 
 def train_tiny_gan(release, output_dir, classifier=None, **training):

@@ -67,28 +67,38 @@ SETTINGS = (
 )  # fmt: skip
 
 
+def load_emotion_classifier(name_or_path: str, argument: str):
+    """(model in eval mode, image processor) of an image emotion classifier whose labels are the nine emotions in
+    order (a folder or a Hub id); anything else is a one-line error naming `argument` and the value."""
+    from transformers import AutoImageProcessor, AutoModelForImageClassification
+    from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING
+
+    from .hub.families import check_folder_family
+    from .models.image_emotion.visualize_image_emotion import check_emotion_labels
+    from .pipelines.captioning import load_checked
+
+    check_folder_family(name_or_path, IMAGE_FAMILIES, argument, IMAGE_CLASSIFIER)
+    model = load_checked(
+        lambda: AutoModelForImageClassification.from_pretrained(name_or_path),
+        argument,
+        name_or_path,
+        MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING,
+        "an image classifier (AutoModelForImageClassification)",
+    )
+    check_emotion_labels(model, f"{argument} {name_or_path}")
+    return model.eval(), AutoImageProcessor.from_pretrained(name_or_path)
+
+
 def visualize(args: VisualizeArguments) -> dict:
     """Make and save one image per emotion for `args.model`; returns (and prints) the summary written to the JSON."""
     # Imported here, so that `artemis-hf visualize --help` does not wait for torch and transformers.
     import torch
-    from transformers import AutoImageProcessor, AutoModelForImageClassification
-    from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING
 
-    from .hub.families import check_folder_family, is_local_path
-    from .models.image_emotion.visualize_image_emotion import check_emotion_labels, class_model_visualization
-    from .pipelines.captioning import load_checked
+    from .hub.families import is_local_path
+    from .models.image_emotion.visualize_image_emotion import class_model_visualization
 
     local = is_local_path(args.model)
-    check_folder_family(args.model, IMAGE_FAMILIES, "--model", IMAGE_CLASSIFIER)
-    model = load_checked(
-        lambda: AutoModelForImageClassification.from_pretrained(args.model),
-        "--model",
-        args.model,
-        MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING,
-        "an image classifier (AutoModelForImageClassification)",
-    )
-    check_emotion_labels(model, f"--model {args.model}")
-    image_processor = AutoImageProcessor.from_pretrained(args.model)
+    model, image_processor = load_emotion_classifier(args.model, "--model")
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
 

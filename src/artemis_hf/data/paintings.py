@@ -98,6 +98,20 @@ def keep_paintings_with_images(
     return dataset, coverage
 
 
+def load_painting_splits(release: ReleaseArguments, splits: Sequence[str], on_missing_image: Literal["skip", "error"]):
+    """(csv path, the paintings config's `splits`, their `ImageCoverage`) of the release the arguments name, for the
+    models that learn from the images alone; the splits keep only paintings with an image (see
+    `keep_paintings_with_images`)."""
+    csv_path, images_dir = release.resolve()
+    if images_dir is None:
+        raise ValueError(f"--images_dir is needed to train on images (csv: {csv_path})")
+    dataset = build_artemis(csv_path, images_dir, "paintings", cache_dir=release.cache_dir).dataset
+    missing = [split for split in splits if split not in dataset]
+    if missing:
+        raise ValueError(f"The paintings build of {csv_path} has no {missing} split(s) (splits: {list(dataset)})")
+    return csv_path, *keep_paintings_with_images(dataset, splits, images_dir, on_missing_image)
+
+
 def load_speaker_data(release: ReleaseArguments) -> ArtEmisBuild:
     """The deep-nets build (utterances, painting images, tokenizer) of the release the arguments name; restrict it
     with `keep_paintings_with_images` (the vocabulary stays the whole release's)."""

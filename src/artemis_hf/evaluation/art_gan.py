@@ -21,25 +21,6 @@ from .classification import eval_results_records, write_eval_results
 TASK_TYPE = "unconditional-image-generation"  # the Hub's task of the GAN family's cards
 
 
-def load_emotion_classifier(name_or_path: str, argument: str = "--classifier"):
-    """(model, image processor) of an image emotion classifier whose labels are the nine emotions, in eval mode;
-    anything else is an error naming `argument` and the value."""
-    from transformers import AutoImageProcessor, AutoModelForImageClassification
-
-    from ..hub.families import check_folder_family
-    from ..visualize import IMAGE_CLASSIFIER, IMAGE_FAMILIES
-
-    check_folder_family(name_or_path, IMAGE_FAMILIES, argument, IMAGE_CLASSIFIER)
-    model = AutoModelForImageClassification.from_pretrained(name_or_path).eval()
-    labels = [model.config.id2label[index] for index in range(model.config.num_labels)]
-    if labels != list(EMOTIONS):
-        raise ValueError(
-            f"{argument} {name_or_path} has the labels {labels}, not the 9 emotions {list(EMOTIONS)}: judging a "
-            "painting's emotion needs a classifier trained with --label_scheme emotion"
-        )
-    return model, AutoImageProcessor.from_pretrained(name_or_path)
-
-
 @torch.no_grad()
 def classify(classifier, processor, images: list, batch_size: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """(probabilities (N, 9), pooled backbone features (N, C)) of PIL images, batched."""
@@ -100,8 +81,9 @@ def judge_and_record(
     """Judge `generator` and its untrained twin (same config, fresh weights: the baseline of the Frechet distance)
     against `paintings` (rows of the paintings config) and write both into `output_dir/eval_results.json`."""
     from ..models.art_gan import ArtGANGenerator
+    from ..visualize import load_emotion_classifier
 
-    classifier, classifier_processor = load_emotion_classifier(classifier_name_or_path)
+    classifier, classifier_processor = load_emotion_classifier(classifier_name_or_path, "--classifier")
     real_images = list(paintings["image"])
     real_emotion_ids = np.asarray(paintings["emotion_histogram"]).argmax(axis=1)
     figures = judge_generator(

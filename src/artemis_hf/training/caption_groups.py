@@ -65,7 +65,8 @@ class CaptionGroups(torch.utils.data.Dataset):
         if self.image_cache is not None:
             item["resized_image"] = self.image_cache.get(painting_row, self.images[int(rows[0])]["image"])
         elif self.encoded_images:  # an array, which Accelerate leaves on the CPU, where the decoder reads it
-            item["image_file"] = np.frombuffer(read_image_bytes(self.images[int(rows[0])]["image"]), dtype=np.uint8)
+            file = bytearray(read_image_bytes(self.images[int(rows[0])]["image"]))  # writable, as torch wants it
+            item["image_file"] = np.frombuffer(file, dtype=np.uint8)
         elif self.images is not None:
             item["image"] = self.images[int(rows[0])]["image"]
         return item

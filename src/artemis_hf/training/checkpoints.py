@@ -86,9 +86,8 @@ class TrainingState:
         load_model(self.accelerator.unwrap_model(self.model), str(folder / "model.safetensors"))
         for name, stateful in self._state_dicts().items():
             state = load_tensor_tree(folder / name)
-            if name.startswith(
-                "optimizer"
-            ):  # JSON made the parameter indices that key its per-parameter state strings
+            # JSON made the parameter indices that key an optimizer's per-parameter state strings.
+            if name.startswith("optimizer"):
                 state["state"] = {int(index): value for index, value in state["state"].items()}
             stateful.load_state_dict(state)
         self.progress.load_state_dict(json.loads((folder / PROGRESS_FILENAME).read_text()))

@@ -26,8 +26,7 @@ from accelerate import PartialState
 from torch import nn
 
 from ..argparsing import run_command
-from ..data.builder import build_artemis
-from ..data.paintings import keep_paintings_with_images
+from ..data.paintings import load_painting_splits
 from ..data.sources import ReleaseArguments, results_dataset_name
 from ..emotions import EMOTIONS, dominant_emotion
 from ..hub import write_model_card
@@ -242,24 +241,12 @@ def save_sample_grid(generator: ArtGANGenerator, noise: torch.Tensor, path: Path
     save_image_grid(images, path, columns=len(noise) // len(EMOTIONS), row_labels=list(EMOTIONS))
 
 
-def load_splits(release: ReleaseArguments, arguments: GanArguments):
-    csv_path, images_dir = release.resolve()
-    if images_dir is None:
-        raise ValueError(f"--images_dir is needed to train a GAN on paintings (csv: {csv_path})")
-    splits = build_artemis(csv_path, images_dir, "paintings", cache_dir=release.cache_dir).dataset
-    missing = [split for split in ("train", "validation") if split not in splits]
-    if missing:
-        raise ValueError(f"The paintings build of {csv_path} has no {missing} split(s) (splits: {list(splits)})")
-    splits, coverage = keep_paintings_with_images(splits, list(splits), images_dir, arguments.on_missing_image)
-    return csv_path, splits, coverage
-
-
 def training_function(release: ReleaseArguments, arguments: GanArguments, training_args: GanTrainingArguments) -> dict:
     """Train, write the final sample grid, judge with `--classifier` when given, then write the card."""
     if training_args.lr_scheduler == "plateau":
         raise ValueError("train gan: --lr_scheduler plateau follows the validation loss, which does not measure a GAN")
     output_dir = Path(training_args.output_dir)
-    csv_path, splits, coverage = load_splits(release, arguments)
+    csv_path, splits, coverage = load_painting_splits(release, ("train", "validation"), arguments.on_missing_image)
     task = GanTask(arguments, splits, output_dir, training_args.seed)
     result = train(task, training_args, (release, arguments))
     summary = {"steps": result.steps, "epochs": result.epochs, "history": result.history[-1:]}

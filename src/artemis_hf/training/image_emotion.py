@@ -30,8 +30,7 @@ from accelerate import PartialState
 from transformers import AutoImageProcessor, AutoModelForImageClassification
 
 from ..argparsing import run_command
-from ..data.builder import build_artemis
-from ..data.paintings import keep_paintings_with_images
+from ..data.paintings import load_painting_splits
 from ..data.sources import ART_STYLES, ReleaseArguments, results_dataset_name
 from ..data.splits import SPLITS
 from ..emotions import EMOTION_TO_SENTIMENT_ID, NUM_EMOTIONS
@@ -322,14 +321,7 @@ def training_function(
     phases_dir = output_dir / "phases"
     if not training_args.resume:  # refused or emptied once, here: the last phase's folder holds the earlier ones
         claim_output_dir(output_dir, training_args.overwrite_output_dir, (*RUN_FILES, phases_dir.name))
-    csv_path, images_dir = release.resolve()
-    if images_dir is None:
-        raise ValueError(f"--images_dir is needed to train on images (csv: {csv_path})")
-    splits = build_artemis(csv_path, images_dir, "paintings", cache_dir=release.cache_dir).dataset
-    missing = [split for split in SPLITS if split not in splits]
-    if missing:
-        raise ValueError(f"The paintings build of {csv_path} has no {missing} split(s) (splits: {list(splits)})")
-    splits, coverage = keep_paintings_with_images(splits, SPLITS, images_dir, arguments.on_missing_image)
+    csv_path, splits, coverage = load_painting_splits(release, SPLITS, arguments.on_missing_image)
     init, processor = None, None
     if arguments.init_from is not None:
         init = load_init_checkpoint(

@@ -291,12 +291,8 @@ def train(task: TrainingTask, args: TrainingArguments, arguments: Sequence = ())
         if args.lr_scheduler == "plateau":
             for scheduler in schedulers.values():
                 scheduler.step(validation_loss)
-        if not task.selects_by_validation_loss:  # the latest model is the run's model
-            progress.best_validation_loss = validation_loss
-            accelerator.wait_for_everyone()
-            if accelerator.is_main_process:
-                task.save(accelerator.unwrap_model(model), output_dir)
-        elif validation_loss < progress.best_validation_loss:
+        # A task whose validation loss selects nothing keeps its latest model, as if each epoch improved.
+        if not task.selects_by_validation_loss or validation_loss < progress.best_validation_loss:
             progress.best_validation_loss, progress.epochs_without_improvement = validation_loss, 0
             accelerator.wait_for_everyone()
             if accelerator.is_main_process:

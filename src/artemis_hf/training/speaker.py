@@ -245,22 +245,20 @@ class SpeakerTask(TrainingTask):
 
     def image_inputs(self, batch: dict) -> dict:
         """The model's image arguments for a batch: pixels or cached grids, and the image of each caption. Image files
-        (`--decode_on_device`) are decoded here, where the labels already are."""
-        if "image_files" in batch:
-            device = batch["labels"].device
-            batch["pixel_values"] = decoded_pixel_values(
-                self.processor.image_processor, batch.pop("image_files"), device
-            )
+        (`--decode_on_device`) are decoded here, on the device the labels are already on."""
         names = ("pixel_values", "image_features", "image_index")
-        return {name: batch[name] for name in names if name in batch}
+        inputs = {name: batch[name] for name in names if name in batch}
+        if "image_files" in batch:
+            processor, device = self.processor.image_processor, batch["labels"].device
+            inputs["pixel_values"] = decoded_pixel_values(processor, batch["image_files"], device)
+        return inputs
 
     def item_losses(self, model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Per item (painting): its captions' summed token losses and their token count."""
         options = {"label_smoothing": self.args.label_smoothing} if self.args.arch == "m2" and model.training else {}
-        outputs = model(
-            **self.image_inputs(batch), labels=batch["labels"], emotion_ids=batch.get("emotion_ids"), **options
-        )
-        images = batch["pixel_values"] if "pixel_values" in batch else batch["image_features"]
+        inputs = self.image_inputs(batch)
+        outputs = model(**inputs, labels=batch["labels"], emotion_ids=batch.get("emotion_ids"), **options)
+        images = inputs["pixel_values"] if "pixel_values" in inputs else inputs["image_features"]
         per_item = torch.zeros(len(images), device=images.device)
         index = batch["image_index"]
         return per_item.index_add(0, index, outputs.caption_loss_sums.float()), per_item.index_add(

@@ -35,8 +35,8 @@ def check_emotion_labels(model, name: str = "model") -> None:
     labels = [model.config.id2label[index] for index in sorted(model.config.id2label)]
     if labels != list(EMOTIONS):
         raise ValueError(
-            f"{name} has the labels {labels}, not the 9 emotions {list(EMOTIONS)} in order: class visualisation "
-            "makes one image per emotion"
+            f"{name} has the labels {labels}, not the 9 emotions {list(EMOTIONS)} in order: train one with "
+            "--label_scheme emotion"
         )
 
 
