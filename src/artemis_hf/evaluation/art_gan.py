@@ -48,14 +48,12 @@ def frechet_distance(features: np.ndarray, other: np.ndarray) -> float:
 
 
 def judge_generator(
-    generator, classifier, classifier_processor, real_images: list, real_emotion_ids: np.ndarray,
-    images_per_emotion: int = 100, seed: int = 0,
-) -> dict[str, float]:  # fmt: skip
-    """The classifier's verdict on `images_per_emotion` paintings of each emotion, and the Frechet distance between
-    as many generated paintings as `real_images` (with the same emotions) and those."""
+    generator, classifier, classifier_processor, images_per_emotion: int, rng: torch.Generator
+) -> dict[str, float]:
+    """The classifier's verdict on `images_per_emotion` paintings of each emotion: the share classified as their
+    emotion, overall and per emotion, and the mean probability it gives that emotion."""
     from ..models.art_gan import to_pil_images
 
-    rng = torch.Generator(generator.device).manual_seed(seed)
     emotion_ids = torch.arange(len(EMOTIONS)).repeat_interleave(images_per_emotion)
     generated = to_pil_images(generator.sample(emotion_ids, generator=rng))
     probabilities, _ = classify(classifier, classifier_processor, generated)
@@ -66,12 +64,20 @@ def judge_generator(
          for index, emotion in enumerate(EMOTIONS)}
     )  # fmt: skip
     figures["mean_confidence"] = float(probabilities[np.arange(len(correct)), emotion_ids.numpy()].mean())
-    _, real_features = classify(classifier, classifier_processor, real_images)
+    return figures
+
+
+def generated_frechet_distance(
+    generator, classifier, classifier_processor, real_features: np.ndarray, real_emotion_ids: np.ndarray,
+    rng: torch.Generator,
+) -> float:  # fmt: skip
+    """The Frechet distance between one generated painting per real one, of the same emotion, and the real ones
+    (`real_features`: their pooled classifier features)."""
+    from ..models.art_gan import to_pil_images
+
     fakes = to_pil_images(generator.sample(torch.as_tensor(real_emotion_ids), generator=rng))
     _, fake_features = classify(classifier, classifier_processor, fakes)
-    figures["frechet_distance"] = frechet_distance(fake_features, real_features)
-    figures["frechet_num_images"] = len(real_images)
-    return figures
+    return frechet_distance(fake_features, real_features)
 
 
 def judge_and_record(
@@ -84,17 +90,22 @@ def judge_and_record(
     from ..visualize import load_emotion_classifier
 
     classifier, classifier_processor = load_emotion_classifier(classifier_name_or_path, "--classifier")
-    real_images = list(paintings["image"])
     real_emotion_ids = np.asarray(paintings["emotion_histogram"]).argmax(axis=1)
-    figures = judge_generator(
-        generator, classifier, classifier_processor, real_images, real_emotion_ids, images_per_emotion, seed
+    _, real_features = classify(classifier, classifier_processor, list(paintings["image"]))  # once, for both
+    rng = torch.Generator(generator.device).manual_seed(seed)
+    figures = judge_generator(generator, classifier, classifier_processor, images_per_emotion, rng)
+    figures["frechet_distance"] = generated_frechet_distance(
+        generator, classifier, classifier_processor, real_features, real_emotion_ids, rng
     )
+    figures["frechet_num_images"] = len(real_features)
     torch.manual_seed(seed)
     untrained = ArtGANGenerator(generator.config).to(generator.device)
     untrained.refresh_batch_norm_statistics()  # as the trained generator's were, before it was saved
     untrained.eval()
-    baseline = judge_generator(untrained, classifier, classifier_processor, real_images, real_emotion_ids, 1, seed)
-    figures["frechet_distance_untrained"] = baseline["frechet_distance"]
+    figures["frechet_distance_untrained"] = generated_frechet_distance(
+        untrained, classifier, classifier_processor, real_features, real_emotion_ids,
+        torch.Generator(generator.device).manual_seed(seed),
+    )  # fmt: skip
     split = paintings.split if isinstance(paintings.split, str) else str(paintings.split or "train")
     metrics = {name: value for name, value in figures.items() if name != "frechet_num_images"}
     records = eval_results_records(metrics, TASK_TYPE, dataset_name, "paintings", split)
